@@ -16,11 +16,10 @@ if init_version != cfg['version']:
 
 readme = Path('README.md')
 setuptools.setup(
-    name=cfg['lib_name'], version=cfg['version'], description=cfg['description'],
+    name=cfg['lib_name'], version=cfg['version'],
     author=cfg['author'], author_email=cfg['author_email'], keywords=cfg['keywords'].split(),
     license=cfg['license'],
     classifiers=['Development Status :: 3 - Alpha', 'Intended Audience :: Science/Research',
-                 'License :: OSI Approved :: Apache Software License', 'Programming Language :: Python :: 3',
                  'Topic :: Scientific/Engineering :: Artificial Intelligence'],
     packages=setuptools.find_packages(include=[lib, f'{lib}.*']), include_package_data=True, zip_safe=False,
     install_requires=shlex.split(cfg.get('requirements', '')),
