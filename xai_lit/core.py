@@ -118,7 +118,7 @@ def record_activations(layers: Sequence[nn.Module], # Modules whose outputs to r
             shape = tuple(out.shape) if isinstance(out, Tensor) else type(out).__name__
             raise ValueError(f"layer: {names[i]!r} must output spatial maps (B, K, h, w), got {shape}")
         if not differentiable:
-            acts[i] = out.detach()
+            acts[i] = out.detach().clone()  # a copy, for the same in-place reason as below
             return
         torch.set_grad_enabled(True)
         acts[i] = out if out.requires_grad else out.detach().requires_grad_()
@@ -132,11 +132,12 @@ def forward_with_activations(model: nn.Module, # The model to run
                              x: Tensor, # Input batch
                              layers: Sequence[nn.Module], # Modules whose outputs to record
                              names: Sequence[str]|None = None, # Their names, for error messages
+                             differentiable: bool = True, # False: plain detached outputs, no autograd graph at all
                             ) -> tuple[Tensor, list[Tensor]]:
     "The logits of `model` on `x` and the outputs of `layers`, differentiable from the first recorded layer on."
-    if torch.is_inference_mode_enabled():
+    if differentiable and torch.is_inference_mode_enabled():
         raise RuntimeError("explainers need autograd: call them outside torch.inference_mode() (torch.no_grad() is fine)")
-    with record_activations(layers, names) as acts, torch.no_grad():
+    with record_activations(layers, names, differentiable) as acts, torch.no_grad():
         logits = model(x)
     if not isinstance(logits, Tensor) or logits.ndim != 2:
         got = tuple(logits.shape) if isinstance(logits, Tensor) else type(logits).__name__
