@@ -7,10 +7,10 @@ from __future__ import annotations
 import torch, torch.nn as nn
 from torch import Tensor
 from fastcore.meta import delegates
-from .core import LayerExplainer, forward_with_activations, gradients, target_scores
+from .core import LayerExplainer, forward_with_activations, gradients, target_scores, class_indices
 
 # %% auto #0
-__all__ = ['GradientCAM', 'GradCAM', 'GradCAMPlusPlus', 'XGradCAM', 'LayerCAM']
+__all__ = ['GradientCAM', 'GradCAM', 'GradCAMPlusPlus', 'XGradCAM', 'LayerCAM', 'IntegratedGradCAM']
 
 # %% ../nbs/01_cam.ipynb #8f7d0b2a
 class GradientCAM(LayerExplainer):
@@ -61,3 +61,43 @@ class XGradCAM(GradientCAM):
 class LayerCAM(GradientCAM):
     "Layer-CAM (Jiang et al. 2021): each activation weighted by its own positive gradient."
     def weights(self, acts, grads): return grads.relu()
+
+# %% ../nbs/01_cam.ipynb #1cdf133c
+class IntegratedGradCAM(GradCAM):
+    "Integrated Grad-CAM (Sattarzadeh et al. 2021): Grad-CAM's term averaged along a straight path from a baseline."
+    @delegates(GradientCAM.__init__)
+    def __init__(self, model, layer,
+                 steps: int = 50, # Riemann steps m along the path
+                 baseline: float|Tensor = 0., # The path's start x' (a value, or a tensor broadcastable to x)
+                 batch_size: int = 64, # Path points per forward/backward pass
+                 official_code: bool = False, # Left Riemann sum and a ReLU per step, as the authors' code
+                 **kwargs):
+        if steps < 1: raise ValueError(f"steps: expected a positive int, got {steps}")
+        if batch_size < 1: raise ValueError(f"batch_size: expected a positive int, got {batch_size}")
+        super().__init__(model, layer, **kwargs)
+        self.steps, self.baseline, self.batch_size, self.official_code = steps, baseline, batch_size, official_code
+
+    def path(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        "The path points x_t of all images, (B*m, C, H, W), and the image each belongs to, (B*m,)."
+        t = torch.arange(self.steps, device=x.device, dtype=x.dtype) + (0 if self.official_code else 1)
+        fractions = (t / self.steps).repeat(len(x))[:, None, None, None]
+        image_idx = torch.arange(len(x), device=x.device).repeat_interleave(self.steps)
+        start = torch.as_tensor(self.baseline, dtype=x.dtype, device=x.device).expand_as(x)[image_idx]
+        return start + fractions * (x[image_idx] - start), image_idx
+
+    def attribute(self, x, target):
+        if callable(target): classes = None
+        else:
+            logits, _ = forward_with_activations(self.model, x, [], differentiable=False)
+            classes = class_indices(target, logits)
+        points, image_idx = self.path(x)
+        total = None
+        for chunk in torch.arange(len(points), device=x.device).split(self.batch_size):
+            step_target = target if callable(target) else classes[image_idx[chunk]]
+            term = super().attribute(points[chunk], step_target)
+            if self.official_code: term = term.relu()
+            total = term.new_zeros(len(x), *term.shape[1:]) if total is None else total
+            total.index_add_(0, image_idx[chunk], term)
+        return total / self.steps
+
+    def _repr_args(self): return dict(steps=self.steps, official_code=self.official_code, **super()._repr_args())
