@@ -8,7 +8,7 @@ import torch
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['pointing_game', 'pointing_chance']
+__all__ = ['pointing_game', 'pointing_chance', 'energy_pointing_game', 'centre_prior']
 
 # %% ../nbs/20_metrics.ipynb #4320e753
 def _check_maps_masks(maps: Tensor, masks: Tensor):
@@ -27,3 +27,22 @@ def pointing_game(maps: Tensor, # Saliency maps (B, H, W)
 def pointing_chance(masks: Tensor) -> float:
     "The hit rate of a map whose maximum falls on a uniformly random pixel: the objects' mean area fraction."
     return masks.float().mean().item()
+
+# %% ../nbs/20_metrics.ipynb #749dd7ed
+def energy_pointing_game(maps: Tensor, # Saliency maps (B, H, W)
+                         masks: Tensor, # Ground-truth object masks (B, H, W), boolean
+                        ) -> Tensor:
+    "Per image, the fraction of the map's positive energy that lies on the object: (B,) in [0, 1]."
+    _check_maps_masks(maps, masks)
+    energy = maps.float().relu().flatten(1)
+    total = energy.sum(1)
+    return torch.where(total > 0, (energy * masks.flatten(1).float()).sum(1) / total.clamp_min(1e-30), 0.)
+
+def centre_prior(shape: tuple[int, int, int], # (B, H, W)
+                 sigma: float = 0.25, # Standard deviation as a fraction of the image size
+                ) -> Tensor:
+    "A map that ignores the image: a Gaussian centred on it, the baseline every explainer has to beat."
+    n, h, w = shape
+    ys = (torch.arange(h) - (h - 1) / 2) / (sigma * h)
+    xs = (torch.arange(w) - (w - 1) / 2) / (sigma * w)
+    return torch.exp(-(ys[:, None] ** 2 + xs[None, :] ** 2) / 2).expand(n, h, w).clone()
