@@ -10,12 +10,13 @@ needs): xai_lit builds no graph before the explained layer, the other libraries 
     python bench/cam_speed.py --quick           # a small smoke run
 Results go to bench/results/cam_speed.md (written atomically) and to stdout.
 """
-import argparse, copy, gc, os, statistics, sys, tempfile, time, warnings
+import argparse, copy, gc, os, statistics, sys, time, warnings
 from pathlib import Path
 
 import torch, torch.nn as nn, torch.nn.functional as F, torchvision
 
 from xai_lit.cam import GradCAM, GradCAMPlusPlus, XGradCAM, LayerCAM
+from xai_lit.core import atomic_write
 
 warnings.filterwarnings('ignore')
 
@@ -130,13 +131,6 @@ def format_row(r):
             f"| {r['graph_ours'] / 2**20:.1f} | {r['graph_full'] / 2**20:.1f} |")
 
 
-def write_atomically(path, text):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix='.tmp')
-    with os.fdopen(fd, 'w') as f: f.write(text)
-    os.replace(tmp, path)
-
-
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--configs', nargs='+', default=list(CONFIGS), choices=list(CONFIGS))
@@ -153,7 +147,7 @@ def main(argv=None):
            f"{os.cpu_count()} CPUs, device cpu")
     print(env); print(HEADER, flush=True)
     rows = [r for c in a.configs for r in bench_config(c, a.reps, a.batch, a.methods)]
-    write_atomically(a.out, f"# CAM speed\n\n{env}\n\n{HEADER}\n" + '\n'.join(map(format_row, rows)) + '\n')
+    with atomic_write(a.out) as f: f.write(f"# CAM speed\n\n{env}\n\n{HEADER}\n" + '\n'.join(map(format_row, rows)) + '\n')
     print(f'written to {a.out}')
 
 

@@ -4,8 +4,9 @@
 
 # %% ../nbs/00_core.ipynb #aa445316
 from __future__ import annotations
-import difflib
+import difflib, os, tempfile
 from contextlib import contextmanager
+from pathlib import Path
 from functools import partial
 from collections.abc import Callable, Sequence
 import torch, torch.nn as nn, torch.nn.functional as F
@@ -14,8 +15,8 @@ from fastcore.basics import store_attr
 
 # %% auto #0
 __all__ = ['find_layer', 'layer_name', 'check_images', 'class_indices', 'target_scores', 'model_as_found', 'record_activations',
-           'forward_with_activations', 'gradients', 'upsample', 'minmax', 'threshold_mask', 'topk_mask', 'Explainer',
-           'LayerExplainer']
+           'forward_with_activations', 'gradients', 'upsample', 'minmax', 'threshold_mask', 'topk_mask', 'atomic_write',
+           'Explainer', 'LayerExplainer']
 
 # %% ../nbs/00_core.ipynb #5b391a0f
 def find_layer(model: nn.Module, # The model that holds the layer
@@ -186,6 +187,21 @@ def topk_mask(maps: Tensor, # Maps (B, H, W)
     return keep.view_as(maps)
 
 # %% ../nbs/00_core.ipynb #f5d76b1a
+@contextmanager
+def atomic_write(path, # The file to write
+                 mode: str = 'w', # 'w' for text, 'wb' for bytes
+                ):
+    "A file object to write `path` through; the file appears at `path` only if the block succeeds."
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    try:
+        with os.fdopen(fd, mode) as f: yield f
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp); raise
+
+# %% ../nbs/00_core.ipynb #9c6cea83
 class Explainer:
     "Base of all explainers: `explainer(x, target)` -> maps (B, H, W) in [0, 1]. Subclasses write `attribute`."
     def __init__(self,

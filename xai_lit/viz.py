@@ -4,11 +4,11 @@
 
 # %% ../nbs/40_viz.ipynb #bfdd20c3
 from __future__ import annotations
-import os, tempfile
 from pathlib import Path
 import torch
 from torch import Tensor
 import matplotlib.pyplot as plt
+from .core import atomic_write
 
 # %% auto #0
 __all__ = ['plot_maps', 'save_figure']
@@ -45,12 +45,5 @@ def save_figure(fig: plt.Figure, # The figure to save
                 **kwargs, # Passed to `Figure.savefig`
                ) -> Path:
     "Save `fig` atomically: a partly written file never appears at `path`."
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=path.suffix)
-    try:
-        with os.fdopen(fd, 'wb') as f: fig.savefig(f, format=path.suffix.lstrip('.') or 'png', **kwargs)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp); raise
-    return path
+    with atomic_write(path, 'wb') as f: fig.savefig(f, format=Path(path).suffix.lstrip('.') or 'png', **kwargs)
+    return Path(path)
