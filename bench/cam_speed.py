@@ -2,7 +2,8 @@
 
 Every library produces maps at the input's resolution for the same fixed targets (upsampling included where the
 library returns low-resolution maps). Times are medians over `--reps` consecutive runs after one warm-up, reported as ratios to a
-bare `torch.no_grad()` forward pass of the same batch (the floor: a CAM needs at least one forward). The "graph MB"
+bare `torch.no_grad()` forward pass of the same batch (the floor: a CAM needs at least one forward). Each row (a model
+and a CAM) runs in its own process. The "graph MB"
 column counts the bytes autograd saves for the backward pass (a deterministic proxy for the extra memory a method
 needs): xai_lit builds no graph before the explained layer, the other libraries build it from the input.
 
@@ -10,7 +11,7 @@ needs): xai_lit builds no graph before the explained layer, the other libraries 
     python bench/cam_speed.py --quick           # a small smoke run
 Results go to bench/results/cam_speed.md (written atomically) and to stdout.
 """
-import argparse, copy, gc, os, statistics, sys, time, warnings
+import argparse, copy, json, os, statistics, subprocess, sys, time, warnings
 from pathlib import Path
 
 import torch, torch.nn as nn, torch.nn.functional as F, torchvision
@@ -33,7 +34,8 @@ CONFIGS = {  # name: (model factory, layer, input size)
     'resnet50-224': (lambda: torchvision.models.resnet50(num_classes=1000), 'layer4', 224),
     'cifar-resnet18-32': (cifar_resnet18, 'layer4', 32),
 }
-OURS = dict(GradCAM=GradCAM, GradCAMPlusPlus=GradCAMPlusPlus, XGradCAM=XGradCAM, LayerCAM=LayerCAM)
+# Grad-CAM last: it is the row where captum is measured too, and the first rows after building a model are noisy
+OURS = dict(GradCAMPlusPlus=GradCAMPlusPlus, XGradCAM=XGradCAM, LayerCAM=LayerCAM, GradCAM=GradCAM)
 
 
 def timed(runners, reps):
@@ -94,7 +96,8 @@ def torchcam_runner(name, model, layer, x, targets):
     return run, extractor
 
 
-def bench_config(name, reps, batch, methods):
+def bench_row(name, method, reps, batch):
+    "One row: a model and a CAM, every library on the same batch (runs in its own process)."
     factory, layer, size = CONFIGS[name]
     torch.manual_seed(0)
     model = factory().eval()
@@ -102,22 +105,22 @@ def bench_config(name, reps, batch, methods):
     with torch.no_grad(): targets = model(x).argmax(1)
     def forward():
         with torch.no_grad(): model(x)
-    full_graph = saved_bytes(lambda: model(x))
-    rows = []
-    for method in methods:
-        ours = OURS[method](model, layer)
-        torchcam_run, extractor = torchcam_runner(method, model, layer, x, targets)
-        runners = dict(floor=forward, ours=lambda: ours(x, targets), torchcam=torchcam_run,
-                       pgc=pgc_runner(method, model, layer, x, targets))
-        if method == 'GradCAM': runners['captum'] = captum_runner(model, layer, x, targets)
-        row = dict(config=name, method=method, graph_ours=saved_bytes(lambda: ours(x, targets)),
-                   graph_full=full_graph, **timed(runners, reps))
-        extractor.remove_hooks()
-        del runners, ours, torchcam_run, extractor
-        gc.collect()
-        rows.append(row)
-        print(format_row(row), flush=True)
-    return rows
+    ours = OURS[method](model, layer)
+    for _ in range(3): forward(); ours(x, targets)  # the first passes after building a model run slow
+    torchcam_run, extractor = torchcam_runner(method, model, layer, x, targets)
+    runners = dict(floor=forward, ours=lambda: ours(x, targets), torchcam=torchcam_run,
+                   pgc=pgc_runner(method, model, layer, x, targets))
+    if method == 'GradCAM': runners['captum'] = captum_runner(model, layer, x, targets)
+    return dict(config=name, method=method, graph_ours=saved_bytes(lambda: ours(x, targets)),
+                graph_full=saved_bytes(lambda: model(x)), **timed(runners, reps))
+
+
+def run_row(name, method, reps, batch, threads):
+    "`bench_row` in a fresh process: no row inherits another's memory (in one process ResNet-50 rows ran out of 24 GB)."
+    args = [sys.executable, __file__, '--row', name, method, '--reps', str(reps), '--batch', str(batch), '--threads', str(threads)]
+    proc = subprocess.run(args, capture_output=True, text=True)
+    if proc.returncode != 0: raise RuntimeError(f'{name} {method} failed:\n{proc.stderr[-2000:]}')
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 HEADER = ('| config | method | forward s | xai_lit s | xai_lit / forward | pytorch-grad-cam / xai_lit '
@@ -140,13 +143,21 @@ def main(argv=None):
     p.add_argument('--threads', type=int, default=torch.get_num_threads())
     p.add_argument('--quick', action='store_true', help='batch 4, one repetition, ResNet-18 and CIFAR size only')
     p.add_argument('--out', type=Path, default=Path(__file__).parent / 'results' / 'cam_speed.md')
+    p.add_argument('--row', nargs=2, help=argparse.SUPPRESS)
     a = p.parse_args(argv)
+    if a.row:
+        torch.set_num_threads(a.threads)
+        print(json.dumps(bench_row(*a.row, a.reps, a.batch))); return
     if a.quick: a.batch, a.reps, a.configs = 4, 1, ['resnet18-224', 'cifar-resnet18-32']
     torch.set_num_threads(a.threads)
     env = (f"torch {torch.__version__}, {a.threads} threads, batch {a.batch}, median of {a.reps} after a warm-up, "
            f"{os.cpu_count()} CPUs, device cpu")
     print(env); print(HEADER, flush=True)
-    rows = [r for c in a.configs for r in bench_config(c, a.reps, a.batch, a.methods)]
+    rows = []
+    for config in a.configs:
+        for method in a.methods:
+            rows.append(run_row(config, method, a.reps, a.batch, a.threads))
+            print(format_row(rows[-1]), flush=True)
     with atomic_write(a.out) as f: f.write(f"# CAM speed\n\n{env}\n\n{HEADER}\n" + '\n'.join(map(format_row, rows)) + '\n')
     print(f'written to {a.out}')
 

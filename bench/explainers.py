@@ -29,7 +29,7 @@ EXPLAINERS = {  # name: (module, class, keyword arguments; 'layer' is filled in 
     'SISE': ('xai_lit.sise', 'SISE', {'batch_size': 64}), 'AdaSISE': ('xai_lit.sise', 'AdaSISE', {'batch_size': 64}),
 }
 LAYERLESS = {'RISE', 'SISE', 'AdaSISE'}
-ONE_PASS = {'GradCAM', 'GradCAMPlusPlus', 'XGradCAM', 'LayerCAM'}  # cheap: measured after a warm-up call
+WARM_UP = {'GradCAM', 'GradCAMPlusPlus', 'XGradCAM', 'LayerCAM', 'IntegratedGradCAM'}  # cheap: timed after a warm-up call
 MODELS = {'resnet18-224': ('resnet18', 224, 'layer4'), 'resnet50-224': ('resnet50', 224, 'layer4'),
           'tinycnn-32': ('tiny_cnn', 32, 'block3')}
 
@@ -69,7 +69,7 @@ def child(job):
         kwargs = {**kwargs, **({} if job['name'] in LAYERLESS else {'layer': layer})}
         if job['name'] == 'RISE' and size < 64: kwargs['grid_size'] = 4
         explainer = getattr(importlib.import_module(module), cls)(model, **kwargs)
-        _, seconds, mb = measure(lambda: explainer(x), warm_up=job['name'] in ONE_PASS)
+        _, seconds, mb = measure(lambda: explainer(x), warm_up=job['name'] in WARM_UP)
         return dict(seconds=seconds / job['batch'], peak_mb=mb, masks=getattr(explainer, 'last_counts', None))
     if kind == 'scorecam':
         model = build_model('resnet18')

@@ -125,9 +125,11 @@ def record_activations(layers: Sequence[nn.Module], # Modules whose outputs to r
         acts[i] = out if out.requires_grad else out.detach().requires_grad_()
         return acts[i].clone()  # downstream in-place ops must not overwrite the recorded activation
     handles = [layer.register_forward_hook(partial(hook, i)) for i, layer in enumerate(layers)]
+    grad_mode = torch.is_grad_enabled()
     try: yield acts
     finally:
         for h in handles: h.remove()
+        torch.set_grad_enabled(grad_mode)  # the hook switches gradients on; the caller's mode comes back
 
 def forward_with_activations(model: nn.Module, # The model to run
                              x: Tensor, # Input batch
