@@ -6,17 +6,33 @@ Docs: https://xai-lit.github.io/xai_lit/data.html.md"""
 
 # %% ../nbs/10_data.ipynb #6aeeb1ce
 from __future__ import annotations
-import math
-import torch
+import math, hashlib, json, random
+from functools import lru_cache
+from pathlib import Path
+from typing import NamedTuple
+import numpy as np
+import torch, torch.nn.functional as F
 from torch import Tensor
+from fastai.data.core import DataLoaders
+from fastai.data.load import DataLoader
+from fastai.data.external import URLs
+from fastai.losses import CrossEntropyLossFlat
+from fastai.torch_core import TensorImage, TensorCategory
+from fasttransform import Transform
+from .core import atomic_write
 
 # %% auto #0
-__all__ = ['TOY_CLASSES', 'toy_shapes']
+__all__ = ['TOY_CLASSES', 'SHAPES', 'PATTERNS', 'SHAPE_CLASSES', 'BACKGROUNDS', 'SPLITS', 'CIFAR10_STATS', 'CIFAR100_STATS',
+           'IMAGENET_STATS', 'REAL_DATASETS', 'toy_shapes', 'background_photos', 'ShapesData', 'make_shapes',
+           'shapes_splits', 'TensorDataset', 'NormalizeBatch', 'TensorDataLoader', 'channel_stats',
+           'tensor_dataloaders', 'batches_with_masks', 'shapes_dataloaders', 'digits_dataloaders', 'dataset_path',
+           'folder_dataloaders', 'real_dataloaders', 'random_crop_boxes', 'crop_and_resize', 'grayscale',
+           'adjust_colour', 'ContrastiveViews']
 
 # %% ../nbs/10_data.ipynb #f13d3db6
 TOY_CLASSES = ('square', 'disk', 'cross', 'ring')
 
-def _shape_masks(dy: Tensor, dx: Tensor) -> Tensor:
+def _toy_masks(dy: Tensor, dx: Tensor) -> Tensor:
     "Masks of the four shapes, (4, n, H, W), from coordinates relative to each object's centre in units of its radius."
     r2 = dy**2 + dx**2
     square = (dy.abs() <= 0.9) & (dx.abs() <= 0.9)
@@ -40,10 +56,440 @@ def toy_shapes(n: int, # Number of images
     grid = torch.arange(size, dtype=torch.float32)
     dy = (grid[None, :, None] - cy[:, None, None]) / radius[:, None, None]
     dx = (grid[None, None, :] - cx[:, None, None]) / radius[:, None, None]
-    masks = _shape_masks(dy, dx)[labels, torch.arange(n)]
+    masks = _toy_masks(dy, dx)[labels, torch.arange(n)]
     coarse = rand(n, 3, 4, 4) * 0.6 + 0.2   # a smooth random background
     background = torch.nn.functional.interpolate(coarse, size=(size, size), mode='bilinear', align_corners=False)
     light = coarse.mean((2, 3), keepdim=True) > 0.5   # contrast: dark objects on light channels and vice versa
     colour = torch.where(light, 0.25 * rand(n, 3, 1, 1), 0.75 + 0.25 * rand(n, 3, 1, 1))
     images = torch.where(masks[:, None], colour, background) + noise * torch.randn(n, 3, size, size, generator=g)
     return images.clamp(0, 1), labels, masks
+
+# %% ../nbs/10_data.ipynb #4c8915fc
+SHAPES = ('square', 'disk', 'triangle', 'cross', 'ring')
+PATTERNS = ('plain', 'split')
+SHAPE_CLASSES = tuple(f'{pattern} {shape}' for pattern in PATTERNS for shape in SHAPES)
+BACKGROUNDS = ('brick', 'grass', 'gravel', 'camera', 'coffee', 'astronaut', 'chelsea', 'rocket', 'moon', 'coins',
+               'hubble_deep_field', 'immunohistochemistry')
+
+@lru_cache(maxsize=4)
+def background_photos(resolution: int = 64, # Side of the square photos returned
+                     ) -> Tensor:
+    "scikit-image's photos and textures (`BACKGROUNDS`): centre squares, (k, 3, r, r) in [0, 1]; do not modify."
+    import skimage.data
+    def square(name):
+        a = torch.from_numpy(np.ascontiguousarray(getattr(skimage.data, name)())).float() / 255
+        a = a[..., None].expand(*a.shape, 3) if a.ndim == 2 else a[..., :3]
+        h, w, _ = a.shape; side = min(h, w); top, left = (h - side) // 2, (w - side) // 2
+        return a[top:top + side, left:left + side].permute(2, 0, 1)
+    return torch.stack([F.interpolate(square(name)[None], size=(resolution, resolution), mode='bilinear',
+                                      antialias=True, align_corners=False)[0] for name in BACKGROUNDS]).clamp(0, 1)
+
+# %% ../nbs/10_data.ipynb #2960c7f5
+def _object_frames(n, size, g, radius):
+    "Random centres, radii and angles; each pixel's coordinates (u, v) in its object's frame, (n, size, size) each."
+    rand = lambda *s: torch.rand(*s, generator=g)
+    r = size * (radius[0] + (radius[1] - radius[0]) * rand(n))
+    margin = 1.15 * r + 1   # a rotated square's corner lies 0.8·√2 radii out; one pixel more keeps the border free
+    cy, cx = [margin + rand(n) * (size - 2 * margin) for _ in range(2)]
+    angle = 2 * math.pi * rand(n)
+    grid = torch.arange(size, dtype=torch.float32) + 0.5   # pixel centres
+    dy = (grid[None, :, None] - cy[:, None, None]) / r[:, None, None]
+    dx = (grid[None, None, :] - cx[:, None, None]) / r[:, None, None]
+    cos, sin = angle.cos()[:, None, None], angle.sin()[:, None, None]
+    return cos * dx + sin * dy, cos * dy - sin * dx
+
+def _shape_masks(shape, u, v):
+    "Each object's mask (n, H, W) from its shape index (n,) and frame coordinates."
+    r2, s3 = u**2 + v**2, 3**0.5
+    every_shape = torch.stack([
+        (u.abs() <= 0.8) & (v.abs() <= 0.8),                                             # square
+        r2 <= 1,                                                                         # disk
+        (v >= -0.5) & (s3 * u + v <= 1) & (v - s3 * u <= 1),                             # triangle
+        ((u.abs() <= 0.3) & (v.abs() <= 1)) | ((v.abs() <= 0.3) & (u.abs() <= 1)),       # cross
+        (r2 <= 1) & (r2 >= 0.4)])                                                        # ring
+    return every_shape[shape, torch.arange(len(shape))]
+
+def _object_masks(label, u, v):
+    "The masks of class objects: their shape, minus the central band where the pattern is 'split'."
+    split = (label // len(SHAPES) == 1)[:, None, None] & (u.abs() < 0.2)
+    return _shape_masks(label % len(SHAPES), u, v) & ~split
+
+def _paint(images, mask, second, g):
+    "Paint objects on `images` where `mask`: a colour contrasting with the background, its complement where `second`."
+    light = images.mean((2, 3)) > 0.5
+    first = torch.where(light, 0.3 * torch.rand(light.shape, generator=g), 0.7 + 0.3 * torch.rand(light.shape, generator=g))
+    colour = torch.where(second[:, None], 1 - first[..., None, None], first[..., None, None])
+    return torch.where(mask[:, None], colour, images)
+
+def _photo_patches(source, size, g, photos):
+    "A random crop of photo `source[i]` for each image: 30-80 % of its side, mirrored at random, tinted."
+    n, rand = len(source), lambda *s: torch.rand(*s, generator=g)
+    scale, mirror = 0.3 + 0.5 * rand(n), torch.where(rand(n) < 0.5, -1., 1.)
+    theta = torch.zeros(n, 2, 3)
+    theta[:, 0, 0], theta[:, 1, 1] = scale * mirror, scale
+    theta[:, 0, 2], theta[:, 1, 2] = [(1 - scale) * (2 * rand(n) - 1) for _ in range(2)]
+    tint = 0.6 + 0.6 * rand(n, 3, 1, 1)
+    grid = F.affine_grid(theta, [n, 3, size, size], align_corners=False)
+    patches = torch.empty(n, 3, size, size)
+    for k in source.unique().tolist():
+        idx = (source == k).nonzero()[:, 0]
+        patches[idx] = F.grid_sample(photos[k].expand(len(idx), -1, -1, -1), grid[idx], align_corners=False)
+    return (patches * tint).clamp(0, 1)
+
+# %% ../nbs/10_data.ipynb #b531768d
+class ShapesData(NamedTuple):
+    "Images (n, 3, H, W) uint8, labels (n,), object masks (n, H, W) bool, background photo indices (n,)."
+    images: Tensor
+    labels: Tensor
+    masks: Tensor
+    backgrounds: Tensor
+
+_CHUNK = 1024   # images drawn per chunk: bounds memory; fixed, so that a seed always gives the same bytes
+
+def _render(n, size, g, photos, spurious, distractors, occlusion, noise, radius):
+    labels = torch.randint(len(SHAPE_CLASSES), (n,), generator=g)
+    cued = torch.rand(n, generator=g) < spurious
+    source = torch.where(cued, labels % len(photos), torch.randint(len(photos), (n,), generator=g))
+    images = _photo_patches(source, size, g, photos)
+    def distractor():
+        u, v = _object_frames(n, size, g, (0.6 * radius[0], 0.6 * radius[1]))
+        shape = torch.randint(len(SHAPES), (n,), generator=g)
+        return _shape_masks(shape, u, v), (u > 0) ^ (v > 0)   # a checkerboard of two colours
+    behind = [] if occlusion else [distractor() for _ in range(distractors)]
+    for mask, second in behind: images = _paint(images, mask, second, g)
+    u, v = _object_frames(n, size, g, radius)
+    masks = _object_masks(labels, u, v)
+    images = _paint(images, masks, torch.zeros_like(masks), g)
+    in_front = [distractor() for _ in range(distractors)] if occlusion else []
+    for mask, second in in_front: images, masks = _paint(images, mask, second, g), masks & ~mask
+    images = images + noise * torch.randn(images.shape, generator=g)
+    return (images.clamp(0, 1) * 255).round().to(torch.uint8), labels, masks, source
+
+def make_shapes(n: int, # Number of images
+                size: int = 32, # Image height and width in pixels
+                seed: int = 0, # Same seed (and settings), same bytes
+                spurious: float = 0., # Probability that an image's background is its class's photo
+                distractors: int = 0, # Checkerboard objects per image that belong to no class
+                occlusion: bool = False, # Draw distractors in front of the object (its mask keeps the visible part)
+                noise: float = 0.03, # Standard deviation of the pixel noise
+                radius: tuple[float, float] = (0.16, 0.28), # Range of the object's radius, as a fraction of `size`
+               ) -> ShapesData:
+    "`n` images of the shapes-on-photos data set with their labels (`SHAPE_CLASSES`), exact object masks and backgrounds."
+    if n < 1 or size < 16: raise ValueError(f"n and size: expected n >= 1 and size >= 16, got n={n}, size={size}")
+    if not 0 <= spurious <= 1: raise ValueError(f"spurious: expected a probability in [0, 1], got {spurious}")
+    if distractors < 0: raise ValueError(f"distractors: expected a count >= 0, got {distractors}")
+    g = torch.Generator().manual_seed(seed)
+    photos = background_photos(max(64, 2 * size))
+    parts = [_render(min(_CHUNK, n - start), size, g, photos, spurious, distractors, occlusion, noise, radius)
+             for start in range(0, n, _CHUNK)]
+    return ShapesData(*(torch.cat(p) for p in zip(*parts)))
+
+# %% ../nbs/10_data.ipynb #17fc94d5
+SPLITS = ('train', 'valid', 'test')
+
+def _split_seed(seed, split):
+    return int.from_bytes(hashlib.sha256(f'xai_lit-shapes-{seed}-{split}'.encode()).digest()[:7], 'little')
+
+def _cached_shapes(cache, **settings):
+    if cache is None: return make_shapes(**settings)
+    key = hashlib.sha256(json.dumps(dict(settings, version=1), sort_keys=True).encode()).hexdigest()[:20]
+    path = Path(cache) / f'shapes-{key}.pt'
+    if path.exists(): return ShapesData(**torch.load(path, weights_only=True))
+    data = make_shapes(**settings)
+    with atomic_write(path, 'wb') as f: torch.save(data._asdict(), f)
+    return data
+
+def shapes_splits(n_train: int = 5000, # Training images
+                  n_valid: int = 1000, # Validation images
+                  n_test: int = 1000, # Test images
+                  seed: int = 0, # One seed for the three splits
+                  spurious: float = 0., # Rate of the spurious cue in the training set (none in test)
+                  spurious_in_valid: bool = False, # Give the validation set the training set's cue rate
+                  cache: str|Path|None = None, # Folder to cache the splits in (None: generate each time)
+                  **kwargs, # Passed to `make_shapes`: size, distractors, occlusion, noise, radius
+                 ) -> dict[str, ShapesData]:
+    "The train/valid/test splits of the shapes data set, each drawn from its own seed."
+    counts = dict(train=n_train, valid=n_valid, test=n_test)
+    rates = dict(train=spurious, valid=spurious if spurious_in_valid else 0., test=0.)
+    return {split: _cached_shapes(cache, n=counts[split], seed=_split_seed(seed, split), spurious=rates[split], **kwargs)
+            for split in SPLITS}
+
+# %% ../nbs/10_data.ipynb #992261b8
+class TensorDataset:
+    "Images (uint8, (n, C, H, W)), labels and optional masks held in memory; indexed by item or by a batch of indices."
+    def __init__(self, images: Tensor, labels: Tensor, vocab=None, masks: Tensor|None = None):
+        if images.dtype != torch.uint8 or images.ndim != 4:
+            raise TypeError(f"images: expected a uint8 tensor (n, C, H, W), got {images.dtype} {tuple(images.shape)}")
+        if len(labels) != len(images): raise ValueError(f"labels: expected {len(images)}, got {len(labels)}")
+        self.images, self.labels, self.masks = images, labels.long(), masks
+        self.vocab = list(vocab) if vocab is not None else list(range(int(labels.max()) + 1))
+        self.loss_func = CrossEntropyLossFlat()   # what a fastai `Learner` uses unless told otherwise
+    def __len__(self): return len(self.images)
+    def __getitem__(self, i):
+        x, y = self.batch(torch.as_tensor([i]))
+        return x[0], y[0]
+    def batch(self, idxs: Tensor):
+        "The images (as `TensorImage` in [0, 1]) and labels of the items `idxs`."
+        return TensorImage(self.images[idxs].float().div_(255)), TensorCategory(self.labels[idxs])
+
+class NormalizeBatch(Transform):
+    "Per-channel normalisation of `TensorImage` batches, on whatever device they are; `decode` undoes it."
+    order = 99
+    def __init__(self, mean, std):
+        super().__init__()
+        self.mean, self.std = [torch.as_tensor(s, dtype=torch.float32).view(1, -1, 1, 1) for s in (mean, std)]
+    def encodes(self, x: TensorImage): return (x - self.mean.to(x.device)) / self.std.to(x.device)
+    def decodes(self, x: TensorImage): return x * self.std.to(x.device) + self.mean.to(x.device)
+
+class TensorDataLoader(DataLoader):
+    "A fastai `DataLoader` over a `TensorDataset` that gathers each batch with one indexing operation."
+    def create_item(self, i): return i
+    def create_batch(self, idxs): return self.dataset.batch(torch.as_tensor(idxs))
+    def retain(self, res, b): return res
+
+def channel_stats(images: Tensor, # uint8 images (n, C, H, W)
+                 ) -> tuple[Tensor, Tensor]:
+    "Per-channel mean and standard deviation of `images` in [0, 1] (computed in float64, in chunks)."
+    total = sq = 0
+    for chunk in images.split(4096):
+        x = chunk.double().div(255); total = total + x.sum((0, 2, 3)); sq = sq + (x**2).sum((0, 2, 3))
+    count = images.numel() / images.shape[1]
+    mean = total / count
+    return mean.float(), (sq / count - mean**2).sqrt().float()
+
+def tensor_dataloaders(splits: dict, # Split name -> (images uint8, labels[, masks]); the first split is for training
+                       vocab=None, # Class names
+                       bs: int = 128, # Batch size
+                       stats: tuple|None = None, # (mean, std) per channel; None: the training split's
+                       device=None, # Device of the batches (None: fastai's default)
+                       drop_last: bool = True, # Drop the last incomplete training batch (contrastive losses want full batches)
+                       seed: int|None = None, # Seed of the shuffling
+                      ) -> DataLoaders:
+    "fastai `DataLoaders` over in-memory splits: the first shuffled, the others in order; normalised on the batch."
+    datasets = [TensorDataset(s[0], s[1], vocab, s[2] if len(s) > 2 else None) for s in splits.values()]
+    mean, std = stats if stats is not None else channel_stats(datasets[0].images)
+    normalize = NormalizeBatch(mean, std)
+    loaders = [TensorDataLoader(ds, bs=bs, shuffle=i == 0, drop_last=drop_last and i == 0, num_workers=0,
+                                after_batch=normalize, device=device) for i, ds in enumerate(datasets)]
+    if seed is not None: loaders[0].rng = random.Random(seed)
+    dls = DataLoaders(*loaders, device=device)
+    dls.stats, dls.normalize = (normalize.mean.flatten(), normalize.std.flatten()), normalize
+    dls.vocab, dls.c, dls.split_names = datasets[0].vocab, len(datasets[0].vocab), list(splits)
+    return dls
+
+def batches_with_masks(dl: DataLoader, # A `TensorDataLoader` whose data set has masks
+                      ):
+    "Yield `(x, y, masks)` for each batch of `dl`, in its order, with its normalisation applied to `x`."
+    if getattr(dl.dataset, 'masks', None) is None: raise ValueError("dl: expected a data loader whose data set has masks")
+    idxs = torch.as_tensor(list(dl.get_idxs()))
+    for start in range(0, len(idxs) - (dl.bs - 1 if dl.drop_last else 0), dl.bs):
+        batch = idxs[start:start + dl.bs]
+        x, y = dl.after_batch(dl.dataset.batch(batch))
+        yield x.to(dl.device) if dl.device else x, y.to(dl.device) if dl.device else y, dl.dataset.masks[batch]
+
+def shapes_dataloaders(bs: int = 128, # Batch size
+                       n_train: int = 5000, # Training images
+                       n_valid: int = 1000, # Validation images
+                       n_test: int = 1000, # Test images (the third loader, `dls[2]`)
+                       seed: int = 0, # Seed of the data and of the shuffling
+                       device=None, # Device of the batches
+                       **kwargs, # Passed to `shapes_splits`: size, spurious, distractors, occlusion, cache, ...
+                      ) -> DataLoaders:
+    "fastai `DataLoaders` (train, valid, test) of the shapes data set, with masks kept aside for localisation."
+    splits = shapes_splits(n_train, n_valid, n_test, seed=seed, **kwargs)
+    return tensor_dataloaders({k: (d.images, d.labels, d.masks) for k, d in splits.items()}, SHAPE_CLASSES,
+                              bs=bs, device=device, seed=seed)
+
+# %% ../nbs/10_data.ipynb #e5cd4576
+def digits_dataloaders(bs: int = 128, # Batch size
+                       size: int = 32, # Side the 8x8 digits are upsampled to
+                       valid_pct: float = 0.2, # Fraction of the digits held out
+                       seed: int = 0, # Seed of the split and the shuffling
+                       device=None, # Device of the batches
+                      ) -> DataLoaders:
+    "fastai `DataLoaders` of scikit-learn's handwritten digits, upsampled to `size`, as RGB."
+    from sklearn.datasets import load_digits
+    digits = load_digits()
+    x = torch.from_numpy(digits.images).float()[:, None] / 16
+    x = F.interpolate(x, size=(size, size), mode='bilinear', align_corners=False).clamp(0, 1)
+    images = (x.expand(-1, 3, -1, -1) * 255).round().to(torch.uint8)
+    labels = torch.from_numpy(digits.target)
+    order = torch.randperm(len(images), generator=torch.Generator().manual_seed(seed))
+    n_valid = round(valid_pct * len(images))
+    valid, train = order[:n_valid], order[n_valid:]
+    return tensor_dataloaders(dict(train=(images[train], labels[train]), valid=(images[valid], labels[valid])),
+                              [str(i) for i in range(10)], bs=bs, device=device, seed=seed)
+
+# %% ../nbs/10_data.ipynb #6191ff59
+CIFAR10_STATS = ((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616))
+CIFAR100_STATS = ((0.5071, 0.4865, 0.4409), (0.2673, 0.2564, 0.2762))
+IMAGENET_STATS = ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
+REAL_DATASETS = dict(  # name: (url, validation folder, statistics)
+    cifar10=(URLs.CIFAR, 'test', CIFAR10_STATS), cifar100=(URLs.CIFAR_100, 'test', CIFAR100_STATS),
+    tiny_imagenet=('http://cs231n.stanford.edu/tiny-imagenet-200.zip', 'val', IMAGENET_STATS))
+
+def _default_data_path(url):
+    from fastai.data.external import fastai_path
+    return Path(fastai_path('data')) / Path(url).name.split('.')[0]
+
+def dataset_path(name: str, # 'cifar10', 'cifar100' or 'tiny_imagenet'
+                 path: str|Path|None = None, # Where the extracted data set is (None: fastai's data folder)
+                 download: bool = True, # Download it with fastai's `untar_data` if it is missing
+                ) -> Path:
+    "The folder of a real data set; downloaded if missing and allowed, else a clear `FileNotFoundError`."
+    if name not in REAL_DATASETS: raise ValueError(f"name: expected one of {list(REAL_DATASETS)}, got {name!r}")
+    url, valid, _ = REAL_DATASETS[name]
+    target = Path(path).expanduser() if path is not None else _default_data_path(url)
+    if (target / 'train').is_dir() and (target / valid).is_dir(): return target
+    message = (f"{name} is not at {target} (expected {target}/train and {target}/{valid}). Download {url}, extract it "
+            f"there, or pass path= the folder that holds train/ and {valid}/.")
+    if not download or path is not None: raise FileNotFoundError(message)
+    from fastai.data.external import untar_data
+    try: return Path(untar_data(url))
+    except Exception as e: raise FileNotFoundError(f"{message} Downloading failed: {type(e).__name__}: {e}") from None
+
+def _tiny_imagenet_label(path):
+    annotations = {}
+    def label(p):
+        if p.parent.name != 'images' or p.parent.parent.name != 'val': return p.parent.parent.name
+        if not annotations:
+            for line in (p.parent.parent / 'val_annotations.txt').read_text().splitlines():
+                fields = line.split('\t'); annotations[fields[0]] = fields[1]
+        return annotations[p.name]
+    return label
+
+def folder_dataloaders(path: str|Path, # Folder with one subfolder per split
+                       train: str = 'train', # Subfolder of the training images
+                       valid: str = 'valid', # Subfolder of the validation images
+                       size: int|None = None, # Resize images to `size` (None: keep; they must all be the same size)
+                       stats=IMAGENET_STATS, # (mean, std) per channel for `Normalize`
+                       bs: int = 128, # Batch size
+                       label_func=None, # Image path -> label (default: its folder's name)
+                       device=None, # Device of the batches
+                       num_workers: int = 0, # Worker processes that decode images
+                      ) -> DataLoaders:
+    "fastai `DataLoaders` of an image folder: images under `path/train` and `path/valid`, labelled by their folder."
+    from fastai.vision.data import DataBlock, ImageBlock, CategoryBlock
+    from fastai.data.transforms import get_image_files, parent_label, FuncSplitter
+    from fastai.vision.augment import Resize
+    path = Path(path)
+    for split in (train, valid):
+        if not (path / split).is_dir(): raise FileNotFoundError(f"path: expected a folder {path / split}")
+    block = DataBlock(blocks=(ImageBlock, CategoryBlock),
+                      get_items=lambda p: get_image_files(p, folders=[train, valid]),
+                      splitter=FuncSplitter(lambda p: Path(p).relative_to(path).parts[0] == valid),
+                      get_y=label_func or parent_label, item_tfms=Resize(size) if size else None,
+                      batch_tfms=NormalizeBatch(*stats))
+    return block.dataloaders(path, bs=bs, device=device, num_workers=num_workers)
+
+def real_dataloaders(name: str, # 'cifar10', 'cifar100' or 'tiny_imagenet'
+                     path: str|Path|None = None, # Where the extracted data set is (None: fastai's data folder)
+                     download: bool = True, # Download it if missing
+                     bs: int = 128, # Batch size
+                     **kwargs, # Passed to `folder_dataloaders`
+                    ) -> DataLoaders:
+    "fastai `DataLoaders` of CIFAR-10, CIFAR-100 or Tiny ImageNet with the statistics the ExCon code uses."
+    url, valid, stats = REAL_DATASETS.get(name, (None, None, None))
+    root = dataset_path(name, path, download)
+    label_func = _tiny_imagenet_label(root) if name == 'tiny_imagenet' else None
+    return folder_dataloaders(root, 'train', valid, stats=stats, bs=bs, label_func=label_func, **kwargs)
+
+# %% ../nbs/10_data.ipynb #b41597ee
+def random_crop_boxes(n: int, height: int, width: int, scale=(0.2, 1.), ratio=(3 / 4, 4 / 3), generator=None,
+                      tries: int = 10) -> Tensor:
+    "torchvision's `RandomResizedCrop` boxes for `n` images: (n, 4) as (top, left, height, width), whole image as fallback."
+    area = height * width * torch.empty(n, tries).uniform_(*scale, generator=generator)
+    log_ratio = torch.empty(n, tries).uniform_(math.log(ratio[0]), math.log(ratio[1]), generator=generator)
+    w = (area * log_ratio.exp()).sqrt().round()
+    h = (area / log_ratio.exp()).sqrt().round()
+    fits = (w > 0) & (w <= width) & (h > 0) & (h <= height)
+    first = fits.float().argmax(1)
+    pick = lambda t: t.gather(1, first[:, None])[:, 0]
+    h = torch.where(fits.any(1), pick(h), float(height)); w = torch.where(fits.any(1), pick(w), float(width))
+    top = (torch.rand(n, generator=generator) * (height - h + 1)).floor()
+    left = (torch.rand(n, generator=generator) * (width - w + 1)).floor()
+    return torch.stack([top, left, h, w], 1)
+
+def crop_and_resize(x: Tensor, # Images (B, C, H, W)
+                    boxes: Tensor, # (B, 4): top, left, height, width in pixels
+                    mirror: Tensor|None = None, # (B,) bool: flip these horizontally
+                   ) -> Tensor:
+    "Each image's box resized to the full image (bilinear), mirrored where asked: one `grid_sample` for the batch."
+    b, _, height, width = x.shape
+    top, left, h, w = boxes.to(x.device, torch.float32).unbind(1)
+    theta = torch.zeros(b, 2, 3, device=x.device)
+    flip = torch.where(mirror.to(x.device), -1., 1.) if mirror is not None else 1.
+    theta[:, 0, 0], theta[:, 0, 2] = w / width * flip, (2 * left + w) / width - 1
+    theta[:, 1, 1], theta[:, 1, 2] = h / height, (2 * top + h) / height - 1
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    return F.grid_sample(x, grid.to(x.dtype), mode='bilinear', padding_mode='border', align_corners=False)
+
+# %% ../nbs/10_data.ipynb #ed0caf43
+_GREY = (0.2989, 0.587, 0.114)   # torchvision's weights
+def grayscale(x: Tensor) -> Tensor:
+    "torchvision's luma of RGB images (B, 3, H, W), as (B, 1, H, W)."
+    return (x * x.new_tensor(_GREY)[:, None, None]).sum(1, keepdim=True)
+
+def _rgb_to_hsv(x):
+    r, g, b = x.unbind(1)
+    maxc, minc = x.max(1).values, x.min(1).values
+    delta = maxc - minc
+    s = torch.where(maxc > 0, delta / maxc.clamp_min(1e-12), 0.)
+    safe = torch.where(delta > 0, delta, 1.)
+    h = torch.where(maxc == r, (g - b) / safe, torch.where(maxc == g, 2 + (b - r) / safe, 4 + (r - g) / safe))
+    return torch.stack([torch.where(delta > 0, (h / 6) % 1, 0.), s, maxc], 1)
+
+def _hsv_to_rgb(x):
+    h, s, v = x.unbind(1)
+    i = (h * 6).floor(); f = h * 6 - i; i = i.long() % 6
+    p, q, t = v * (1 - s), v * (1 - s * f), v * (1 - s * (1 - f))
+    table = torch.stack([torch.stack(c, 1) for c in ((v, t, p), (q, v, p), (p, v, t), (p, q, v), (t, p, v), (v, p, q))])
+    return table.gather(0, i[None, :, None].expand(1, -1, 3, -1, -1))[0]
+
+def adjust_colour(x: Tensor, # Images (B, 3, H, W) in [0, 1]
+                  brightness: Tensor|None = None, # (B,) factors: 1 leaves the image as is
+                  contrast: Tensor|None = None, # (B,) factors
+                  saturation: Tensor|None = None, # (B,) factors
+                  hue: Tensor|None = None, # (B,) shifts in [-0.5, 0.5]
+                  order=(0, 1, 2, 3), # The order of the four operations
+                 ) -> Tensor:
+    "torchvision's `adjust_brightness/contrast/saturation/hue`, each with a factor per image, batched."
+    per_image = lambda f: f.to(x)[:, None, None, None]
+    blend = lambda a, b, f: (f * a + (1 - f) * b).clamp(0, 1)
+    def shift_hue(x):
+        h, s, v = _rgb_to_hsv(x).unbind(1)
+        return _hsv_to_rgb(torch.stack([(h + per_image(hue)[:, 0]) % 1, s, v], 1))
+    ops = [lambda x: blend(x, torch.zeros_like(x), per_image(brightness)),
+           lambda x: blend(x, grayscale(x).mean((1, 2, 3), keepdim=True), per_image(contrast)),
+           lambda x: blend(x, grayscale(x), per_image(saturation)), shift_hue]
+    for i in order:
+        if (brightness, contrast, saturation, hue)[i] is not None: x = ops[i](x)
+    return x
+
+# %% ../nbs/10_data.ipynb #b03e3b22
+class ContrastiveViews:
+    "Random views of a batch for contrastive learning (SupCon's torchvision pipeline, batched on the batch's device)."
+    def __init__(self,
+                 scale=(0.2, 1.), # RandomResizedCrop's range of the crop's area fraction
+                 ratio=(3 / 4, 4 / 3), # and of its aspect ratio
+                 flip: float = 0.5, # Probability of a horizontal flip
+                 jitter=(0.4, 0.4, 0.4, 0.1), # Colour jitter: brightness, contrast, saturation, hue
+                 p_jitter: float = 0.8, # Probability that an image is colour-jittered
+                 p_gray: float = 0.2, # Probability that an image is turned grey
+                 stats=None, # (mean, std): the batches are normalised with these (None: images in [0, 1])
+                ):
+        self.scale, self.ratio, self.flip, self.jitter, self.p_jitter, self.p_gray = scale, ratio, flip, jitter, p_jitter, p_gray
+        self.stats = None if stats is None else [torch.as_tensor(s, dtype=torch.float32)[:, None, None] for s in stats]
+
+    def __call__(self, x: Tensor, generator: torch.Generator|None = None) -> Tensor:
+        "One random view of each image in `x` (B, 3, H, W)."
+        b, _, h, w = x.shape
+        rand = lambda *s: torch.rand(*s, generator=generator)
+        if self.stats: mean, std = [s.to(x) for s in self.stats]; x = x * std + mean
+        x = crop_and_resize(x, random_crop_boxes(b, h, w, self.scale, self.ratio, generator), rand(b) < self.flip)
+        (bri, con, sat, hue), order = self.jitter, torch.randperm(4, generator=generator).tolist()
+        factor = lambda s: 1 + s * (2 * rand(b) - 1)
+        jittered = adjust_colour(x, factor(bri), factor(con), factor(sat), hue * (2 * rand(b) - 1), order)
+        x = torch.where((rand(b) < self.p_jitter).to(x.device)[:, None, None, None], jittered, x)
+        x = torch.where((rand(b) < self.p_gray).to(x.device)[:, None, None, None], grayscale(x).expand_as(x), x)
+        return (x - mean) / std if self.stats else x

@@ -11,7 +11,7 @@ from pathlib import Path
 import torch
 from fastcore.script import call_parse
 from .data import toy_shapes, TOY_CLASSES
-from .models import tiny_cnn, fit_classifier, accuracy
+from .models import tiny_cnn, fit_classifier, model_accuracy
 from .cam import GradCAM, GradCAMPlusPlus, XGradCAM, LayerCAM
 from .metrics import pointing_game, pointing_chance
 from .viz import plot_maps, save_figure
@@ -35,7 +35,7 @@ def run_demo(out: str|Path|None = 'xai_lit_demo.png', # Where to save the figure
     x_train, y_train, _ = toy_shapes(n_train, seed=seed)
     images, labels, masks = toy_shapes(n_test, seed=seed + 1)
     model = fit_classifier(tiny_cnn(seed=seed), x_train, y_train, epochs=epochs, seed=seed, show_progress=verbose)
-    acc = accuracy(model, images, labels)
+    acc = model_accuracy(model, images, labels)
     say(f'tiny CNN trained on {n_train} toy images in {time.time() - t0:.1f} s; test accuracy {acc:.3f}')
     maps = {name: cls(model, 'block3')(images) for name, cls in CAMS.items()}
     hits = {name: pointing_game(m, masks).float().mean().item() for name, m in maps.items()}

@@ -8,11 +8,15 @@ Docs: https://xai-lit.github.io/xai_lit/models.html.md"""
 from __future__ import annotations
 from collections import OrderedDict
 import torch, torch.nn as nn, torch.nn.functional as F
+import torchvision
+from torchvision.models.resnet import BasicBlock, Bottleneck
 from torch import Tensor
 from fastprogress.fastprogress import progress_bar
 
 # %% auto #0
-__all__ = ['tiny_cnn', 'fit_classifier', 'accuracy']
+__all__ = ['CONTRASTIVE_ARCHS', 'EXCON_LAYERS', 'tiny_cnn', 'fit_classifier', 'model_accuracy', 'resnet', 'cifar_resnet18',
+           'cifar_resnet34', 'cifar_resnet50', 'tiny_resnet', 'ContrastiveModel', 'contrastive_resnet', 'replace_head',
+           'torchvision_classifier', 'timm_classifier']
 
 # %% ../nbs/11_models.ipynb #225373e7
 def _conv_block(c_in, c_out, stride):
@@ -49,8 +53,127 @@ def fit_classifier(model: nn.Module, # The classifier to train (in place)
             opt.zero_grad(); loss.backward(); opt.step()
     return model.eval()
 
-def accuracy(model: nn.Module, images: Tensor, labels: Tensor, bs: int = 256) -> float:
+def model_accuracy(model: nn.Module, images: Tensor, labels: Tensor, bs: int = 256) -> float:
     "Fraction of `images` that `model` classifies as `labels`."
     with torch.no_grad():
         preds = torch.cat([model(chunk).argmax(1) for chunk in images.split(bs)])
     return (preds == labels).float().mean().item()
+
+# %% ../nbs/11_models.ipynb #3558cafa
+def _stage(block, in_channels, width, blocks, stride):
+    out_channels = width * block.expansion
+    shortcut = None
+    if stride != 1 or in_channels != out_channels:
+        shortcut = nn.Sequential(nn.Conv2d(in_channels, out_channels, 1, stride, bias=False), nn.BatchNorm2d(out_channels))
+    return nn.Sequential(block(in_channels, width, stride, shortcut), *[block(out_channels, width) for _ in range(blocks - 1)])
+
+def resnet(layers=(2, 2, 2, 2), # Residual blocks per stage
+           n_classes: int = 10, # Outputs of the classifier
+           width: int = 64, # Channels of the first stage; each later stage doubles them
+           block: str = 'basic', # 'basic' (ResNet-18/34) or 'bottleneck' (ResNet-50 and deeper)
+           stem: str = 'cifar', # 'cifar' (3x3 stride-1 convolution, no max-pool) or 'imagenet' (7x7 stride 2 + max-pool)
+           seed: int|None = None, # Seed of the initial weights (None: do not seed)
+          ) -> nn.Sequential:
+    "A ResNet as a flat `nn.Sequential` with torchvision's layer names and initialisation."
+    if block not in ('basic', 'bottleneck'): raise ValueError(f"block: expected 'basic' or 'bottleneck', got {block!r}")
+    if stem not in ('cifar', 'imagenet'): raise ValueError(f"stem: expected 'cifar' or 'imagenet', got {stem!r}")
+    if seed is not None: torch.manual_seed(seed)
+    kind = BasicBlock if block == 'basic' else Bottleneck
+    conv1 = nn.Conv2d(3, width, 3, 1, 1, bias=False) if stem == 'cifar' else nn.Conv2d(3, width, 7, 2, 3, bias=False)
+    parts = [('conv1', conv1), ('bn1', nn.BatchNorm2d(width)), ('relu', nn.ReLU(inplace=True))]
+    if stem == 'imagenet': parts.append(('maxpool', nn.MaxPool2d(3, 2, 1)))
+    channels = width
+    for i, blocks in enumerate(layers):
+        parts.append((f'layer{i + 1}', _stage(kind, channels, width * 2**i, blocks, 1 if i == 0 else 2)))
+        channels = width * 2**i * kind.expansion
+    parts += [('pool', nn.AdaptiveAvgPool2d(1)), ('flatten', nn.Flatten()), ('fc', nn.Linear(channels, n_classes))]
+    model = nn.Sequential(OrderedDict(parts))
+    for m in model.modules():
+        if isinstance(m, nn.Conv2d): nn.init.kaiming_normal_(m.weight, mode='fan_out', nonlinearity='relu')
+    return model
+
+def cifar_resnet18(n_classes: int = 10, **kwargs) -> nn.Sequential:
+    "ResNet-18 with the CIFAR stem (11 M parameters)."
+    return resnet((2, 2, 2, 2), n_classes, **kwargs)
+
+def cifar_resnet34(n_classes: int = 10, **kwargs) -> nn.Sequential:
+    "ResNet-34 with the CIFAR stem."
+    return resnet((3, 4, 6, 3), n_classes, **kwargs)
+
+def cifar_resnet50(n_classes: int = 10, **kwargs) -> nn.Sequential:
+    "ResNet-50 with the CIFAR stem (the network of the ExCon paper's CIFAR-100 protocol)."
+    return resnet((3, 4, 6, 3), n_classes, block='bottleneck', **kwargs)
+
+def tiny_resnet(n_classes: int = 10, # Outputs of the classifier
+                width: int = 16, # Channels of the first stage (16, 32, 64, 128 by default)
+                layers=(1, 1, 1, 1), # Residual blocks per stage
+                **kwargs) -> nn.Sequential:
+    "A small CIFAR-stem ResNet that trains on a laptop CPU in seconds per epoch at 32x32."
+    return resnet(layers, n_classes, width=width, **kwargs)
+
+# %% ../nbs/11_models.ipynb #2e42a926
+class ContrastiveModel(nn.Module):
+    "An encoder with a projection head (for a contrastive loss) and a linear classifier (what is explained)."
+    def __init__(self,
+                 encoder: nn.Module, # Images -> features (B, n_features)
+                 n_features: int, # Size of the encoder's features
+                 n_classes: int, # Outputs of the linear classifier
+                 projection_dim: int = 128, # Size of the normalised embedding
+                ):
+        super().__init__()
+        self.encoder = encoder
+        self.projection = nn.Sequential(nn.Linear(n_features, n_features), nn.ReLU(inplace=True), nn.Linear(n_features, projection_dim))
+        self.fc = nn.Linear(n_features, n_classes)
+
+    def forward(self, x: Tensor) -> Tensor:
+        "The classifier's logits h(f(x))."
+        return self.fc(self.encoder(x))
+
+    def embed(self, x: Tensor) -> Tensor:
+        "The L2-normalised projection g(f(x)), (B, projection_dim)."
+        return F.normalize(self.projection(self.encoder(x)), dim=1)
+
+    def embed_and_classify(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        "One encoder pass: the embedding, and the logits of the classifier on the detached features."
+        features = self.encoder(x)
+        return F.normalize(self.projection(features), dim=1), self.fc(features.detach())
+
+CONTRASTIVE_ARCHS = dict(tiny=tiny_resnet, resnet18=cifar_resnet18, resnet34=cifar_resnet34, resnet50=cifar_resnet50)
+EXCON_LAYERS = dict(tiny='encoder.layer2.0.conv2', resnet18='encoder.layer2.1.conv2', resnet34='encoder.layer2.3.conv2',
+                    resnet50='encoder.layer2.3.conv3')
+
+def contrastive_resnet(arch: str = 'tiny', # 'tiny', 'resnet18', 'resnet34' or 'resnet50' (CIFAR stems)
+                       n_classes: int = 10, # Outputs of the linear classifier
+                       projection_dim: int = 128, # Size of the embedding
+                       **kwargs, # Passed to the ResNet (width, seed, ...)
+                      ) -> ContrastiveModel:
+    "A CIFAR-stem ResNet as a `ContrastiveModel`; `EXCON_LAYERS[arch]` names the 16x16 layer ExCon explains."
+    if arch not in CONTRASTIVE_ARCHS: raise ValueError(f"arch: expected one of {list(CONTRASTIVE_ARCHS)}, got {arch!r}")
+    body = CONTRASTIVE_ARCHS[arch](n_classes, **kwargs)
+    return ContrastiveModel(body[:-1], body.fc.in_features, n_classes, projection_dim)
+
+# %% ../nbs/11_models.ipynb #82b97979
+def replace_head(model: nn.Module, n_classes: int) -> nn.Module:
+    "Replace the last `nn.Linear` of `model` by a fresh one with `n_classes` outputs (in place)."
+    name = [n for n, m in model.named_modules() if isinstance(m, nn.Linear)]
+    if not name: raise ValueError("model: expected an nn.Linear classifier head, found none")
+    parent_name, _, attr = name[-1].rpartition('.')
+    parent = model.get_submodule(parent_name) if parent_name else model
+    old = getattr(parent, attr)
+    setattr(parent, attr, nn.Linear(old.in_features, n_classes))
+    return model
+
+def torchvision_classifier(name: str, # A torchvision model name, e.g. 'resnet18', 'vgg11_bn', 'convnext_tiny'
+                           n_classes: int = 1000, # Outputs of the classifier
+                           weights=None, # torchvision weights (None: random initialisation)
+                           **kwargs) -> nn.Module:
+    "A torchvision classifier by name, its head replaced when `n_classes` differs from the weights'."
+    model = torchvision.models.get_model(name, weights=weights, **kwargs)
+    head = [m for m in model.modules() if isinstance(m, nn.Linear)][-1]
+    return model if head.out_features == n_classes else replace_head(model, n_classes)
+
+def timm_classifier(name: str, n_classes: int = 1000, pretrained: bool = False, **kwargs) -> nn.Module:
+    "A timm classifier by name (needs `pip install timm`)."
+    try: import timm
+    except ImportError: raise ImportError("timm_classifier needs timm: pip install timm") from None
+    return timm.create_model(name, pretrained=pretrained, num_classes=n_classes, **kwargs)
