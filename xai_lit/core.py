@@ -16,9 +16,9 @@ from torch import Tensor
 from fastcore.basics import store_attr
 
 # %% auto #0
-__all__ = ['find_layer', 'layer_name', 'check_images', 'class_indices', 'target_scores', 'model_as_found', 'record_activations',
-           'forward_with_activations', 'gradients', 'upsample', 'minmax', 'threshold_mask', 'topk_mask', 'atomic_write',
-           'Explainer', 'LayerExplainer']
+__all__ = ['find_layer', 'layer_name', 'plain_tensor', 'check_images', 'class_indices', 'target_scores', 'model_as_found',
+           'record_activations', 'forward_with_activations', 'gradients', 'upsample', 'minmax', 'threshold_mask',
+           'topk_mask', 'atomic_write', 'Explainer', 'LayerExplainer']
 
 # %% ../nbs/00_core.ipynb #5b391a0f
 def find_layer(model: nn.Module, # The model that holds the layer
@@ -42,6 +42,10 @@ def layer_name(model: nn.Module, layer: nn.Module) -> str:
     return next(n for n, m in model.named_modules() if m is layer)
 
 # %% ../nbs/00_core.ipynb #4fa7de03
+def plain_tensor(t):
+    "`t` as a plain `torch.Tensor` if it is a tensor subclass (fastai's `TensorImage`, `TensorCategory`), else `t`."
+    return t.as_subclass(Tensor) if isinstance(t, Tensor) and type(t) is not Tensor else t
+
 def check_images(x, name: str = 'x'):
     "Raise a clear error unless `x` is a finite, non-empty, floating-point batch of shape (B, C, H, W)."
     if not isinstance(x, Tensor): raise TypeError(f"{name}: expected a torch.Tensor, got {type(x).__name__}")
@@ -226,6 +230,7 @@ class Explainer:
                ) -> Tensor:
         "The signed low-resolution map (B, h, w): no ReLU, no upsampling, no normalisation."
         check_images(x)
+        x, target = plain_tensor(x), plain_tensor(target)
         with model_as_found(self.model, self.train), torch.enable_grad():
             return self.attribute(x, target).float()
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 import torch, torch.nn as nn
 from torch import Tensor
-from .core import (Explainer, find_layer, layer_name, record_activations, forward_with_activations,
+from .core import (Explainer, plain_tensor, find_layer, layer_name, record_activations, forward_with_activations,
                           gradients, target_scores, class_indices, upsample, minmax, model_as_found, check_images)
 from .perturb import score_masked_inputs
 
@@ -108,6 +108,7 @@ class SISE(Explainer):
                   ) -> list[Tensor]:
         "Each block's normalised map V (B, H, W), finest first."
         check_images(x)
+        x, target = plain_tensor(x), plain_tensor(target)
         with model_as_found(self.model, self.train), torch.enable_grad(): return self._layer_maps(x, target)
 
     def _layer_maps(self, x, target):
