@@ -6,39 +6,67 @@ Docs: https://xai-lit.github.io/xai_lit/viz.html.md"""
 
 # %% ../nbs/40_viz.ipynb #bfdd20c3
 from __future__ import annotations
+import inspect
 from pathlib import Path
-import torch
+import torch, torch.nn as nn
 from torch import Tensor
 import matplotlib.pyplot as plt
-from .core import atomic_write
+from .core import atomic_write, plain_tensor, model_as_found
 
 # %% auto #0
-__all__ = ['plot_maps', 'save_figure']
+__all__ = ['to_display', 'overlay', 'plot_maps', 'save_figure', 'curve_auc', 'plot_curves', 'plot_recorded', 'spatial_layers',
+           'Explorer']
 
 # %% ../nbs/40_viz.ipynb #07caf39f
-def plot_maps(images: Tensor, # Images (B, 3, H, W) in [0, 1]
+def to_display(images: Tensor, # Images (B, 3, H, W) or (3, H, W)
+               stats=None, # (mean, std) per channel if the images are normalised, e.g. `dls.stats`
+              ) -> Tensor:
+    "Images in [0, 1] on the CPU, ready for `imshow`: the normalisation undone, clamped."
+    x = plain_tensor(images).detach().float().cpu()
+    if stats is not None:
+        mean, std = [torch.as_tensor(s, dtype=torch.float32).view(-1, 1, 1) for s in stats]
+        x = x * std + mean
+    return x.clamp(0, 1)
+
+def overlay(ax: plt.Axes, # Where to draw
+            image: Tensor, # One image (3, H, W) in [0, 1]
+            saliency: Tensor|None = None, # Its map (H, W) in [0, 1], drawn over a grey version of the image
+            mask: Tensor|None = None, # Its ground-truth object mask (H, W), outlined in white
+            alpha: float = 0.5, # Opacity of the map
+            cmap: str = 'jet', # Colour map of the map
+            title: str|None = None, # Title of the panel
+           ) -> plt.Axes:
+    "Draw an image, or a saliency map over it, with the object's outline; no ticks."
+    image = to_display(image)
+    if saliency is None: ax.imshow(image.permute(1, 2, 0))
+    else:
+        ax.imshow(image.mean(0), cmap='gray')
+        ax.imshow(plain_tensor(saliency).detach().float().cpu(), cmap=cmap, alpha=alpha, vmin=0, vmax=1)
+    if mask is not None: ax.contour(plain_tensor(mask).cpu().float(), levels=[0.5], colors='white', linewidths=0.8)
+    if title: ax.set_title(title, fontsize=9)
+    ax.set_xticks([]); ax.set_yticks([])
+    return ax
+
+def plot_maps(images: Tensor, # Images (B, 3, H, W) in [0, 1] (or normalised, with `stats`)
               maps: dict[str, Tensor], # Row name -> maps (B, H, W) in [0, 1]
               masks: Tensor|None = None, # Ground-truth object masks (B, H, W), outlined when given
-              titles: list[str]|None = None, # A title per image
+              titles: list[str]|None = None, # A title per image, e.g. class and probability
               n: int = 6, # Number of images (columns) to show
               size: float = 1.7, # Size of one panel in inches
+              stats=None, # (mean, std) if `images` are normalised
              ) -> plt.Figure:
     "A figure with `n` images in the first row and, below, each method's maps over them."
     n = min(n, len(images))
     for name, m in maps.items():
         if m.shape[0] < n or m.shape[-2:] != images.shape[-2:]:
             raise ValueError(f"maps: {name!r} has shape {tuple(m.shape)}; expected (>= {n}, {tuple(images.shape[-2:])})")
+    images = to_display(images[:n], stats)
     fig, axs = plt.subplots(1 + len(maps), n, figsize=(size * n, size * (1 + len(maps))), squeeze=False)
     for j in range(n):
-        image = images[j].detach().float().cpu()
-        axs[0, j].imshow(image.permute(1, 2, 0).clamp(0, 1))
-        if titles: axs[0, j].set_title(titles[j], fontsize=9)
+        overlay(axs[0, j], images[j], title=titles[j] if titles else None)
         for i, m in enumerate(maps.values(), 1):
-            axs[i, j].imshow(image.mean(0), cmap='gray')
-            axs[i, j].imshow(m[j].detach().float().cpu(), cmap='jet', alpha=0.5, vmin=0, vmax=1)
-            if masks is not None: axs[i, j].contour(masks[j].cpu().float(), levels=[0.5], colors='white', linewidths=0.8)
+            overlay(axs[i, j], images[j], m[j], masks[j] if masks is not None else None)
     for i, name in enumerate(['image', *maps]): axs[i, 0].set_ylabel(name, fontsize=9)
-    for ax in axs.flat: ax.set_xticks([]); ax.set_yticks([])
     fig.tight_layout()
     return fig
 
@@ -49,3 +77,135 @@ def save_figure(fig: plt.Figure, # The figure to save
     "Save `fig` atomically: a partly written file never appears at `path`."
     with atomic_write(path, 'wb') as f: fig.savefig(f, format=Path(path).suffix.lstrip('.') or 'png', **kwargs)
     return Path(path)
+
+# %% ../nbs/40_viz.ipynb #b1bbdd67
+def curve_auc(curves: Tensor, # (B, n+1) values at n+1 equally spaced points of [0, 1]
+             ) -> Tensor:
+    "Area under each curve by the trapezoid rule on [0, 1]: (sum - first/2 - last/2) / n."
+    n = curves.shape[1] - 1
+    return (curves.sum(1) - curves[:, 0] / 2 - curves[:, -1] / 2) / n
+
+def plot_curves(curves: dict[str, Tensor], # Name -> curves (B, n+1)
+                ax: plt.Axes|None = None, # Where to draw (None: a new figure)
+                xlabel: str = 'fraction of pixels', # Label of the x-axis
+                ylabel: str = 'probability of the class', # Label of the y-axis
+                title: str|None = None, # Title of the panel
+                band: bool = True, # Shade ± one standard deviation over images
+               ) -> plt.Axes:
+    "Mean curve per name over images, with its mean AUC in the legend."
+    if ax is None: _, ax = plt.subplots(figsize=(4, 3))
+    for name, c in curves.items():
+        c = plain_tensor(c).detach().float().cpu()
+        xs = torch.linspace(0, 1, c.shape[1])
+        mean, std = c.mean(0), c.std(0) if len(c) > 1 else torch.zeros(c.shape[1])
+        line, = ax.plot(xs, mean, label=f'{name} (AUC {curve_auc(c).mean():.3f})')
+        if band: ax.fill_between(xs, mean - std, mean + std, color=line.get_color(), alpha=0.15)
+    ax.set_xlabel(xlabel); ax.set_ylabel(ylabel); ax.set_xlim(0, 1)
+    if title: ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8)
+    return ax
+
+# %% ../nbs/40_viz.ipynb #5b163529
+def plot_recorded(recorder, # A fastai `Recorder` (`learn.recorder`) after `fit`
+                  names: list[str]|None = None, # Columns to draw (None: all but epoch and time)
+                  size: float = 2.6, # Size of one panel in inches
+                 ) -> plt.Figure:
+    "One panel per recorded value (losses, metrics, callback statistics) against the epoch."
+    columns = list(recorder.metric_names[1:-1])   # without 'epoch' and 'time'
+    names = names or columns
+    missing = [n for n in names if n not in columns]
+    if missing: raise ValueError(f"names: {missing} were not recorded; recorded: {columns}")
+    values = torch.tensor([[float(v) if v is not None else float('nan') for v in row] for row in recorder.values])
+    fig, axs = plt.subplots(1, len(names), figsize=(size * len(names), size * 0.8), squeeze=False)
+    for ax, name in zip(axs[0], names):
+        ax.plot(range(len(values)), values[:, columns.index(name)], marker='o', ms=3)
+        ax.set_title(name, fontsize=9); ax.set_xlabel('epoch', fontsize=8)
+    fig.tight_layout()
+    return fig
+
+# %% ../nbs/40_viz.ipynb #8f506ee8
+def spatial_layers(model: nn.Module, # The model
+                   x: Tensor, # An example batch
+                  ) -> list[str]:
+    "Names of the modules whose outputs are spatial maps (B, K, h, w) with h, w > 1, in forward order."
+    names, hooks = [], []
+    for name, module in model.named_modules():
+        if name: hooks.append(module.register_forward_hook(
+            lambda m, i, o, name=name: names.append(name) if isinstance(o, Tensor) and o.ndim == 4 and min(o.shape[-2:]) > 1 else None))
+    try:
+        with torch.no_grad(): model(x[:1])
+    finally:
+        for h in hooks: h.remove()
+    return list(dict.fromkeys(names))
+
+class Explorer:
+    "An ipywidgets explorer of one model's explanations: image, explainer, layer, class and threshold."
+    def __init__(self,
+                 model: nn.Module, # The classifier
+                 images: Tensor, # Images (B, 3, H, W), as the model takes them
+                 masks: Tensor|None = None, # Ground-truth object masks (B, H, W)
+                 explainers: dict|None = None, # Name -> Explainer class (None: the four CAMs)
+                 classes: list[str]|None = None, # Class names
+                 stats=None, # (mean, std) if the images are normalised
+                 layers: list[str]|None = None, # Layers to offer (None: every layer with spatial output)
+                ):
+        import ipywidgets as w
+        from xai_lit.cam import GradCAM, GradCAMPlusPlus, XGradCAM, LayerCAM
+        self.model, self.images, self.masks, self.stats = model, plain_tensor(images), masks, stats
+        self.explainers = explainers or {'Grad-CAM': GradCAM, 'Grad-CAM++': GradCAMPlusPlus, 'XGrad-CAM': XGradCAM, 'Layer-CAM': LayerCAM}
+        layers = layers or spatial_layers(model, self.images)
+        with torch.no_grad(), model_as_found(model): n_classes = model(self.images[:1]).shape[1]
+        self.classes = classes or [str(i) for i in range(n_classes)]
+        self.image = w.IntSlider(0, 0, len(images) - 1, description='image')
+        self.explainer = w.Dropdown(options=list(self.explainers), description='explainer')
+        self.layer = w.Dropdown(options=layers, value=layers[-1], description='layer')
+        self.target = w.Dropdown(options=[('predicted', -1)] + [(c, i) for i, c in enumerate(self.classes)], value=-1, description='class')
+        self.threshold = w.FloatSlider(0.5, min=0, max=1, step=0.05, description='threshold')
+        self.output, self.numbers = w.Output(), w.HTML()
+        for control in (self.image, self.explainer, self.layer, self.target, self.threshold):
+            control.observe(lambda change: self.update(), names='value')
+        self.widget = w.VBox([w.HBox([self.image, self.explainer, self.layer]), w.HBox([self.target, self.threshold]),
+                              self.numbers, self.output])
+        self.update()
+
+    def _explainer(self):
+        cls = self.explainers[self.explainer.value]
+        takes_layer = 'layer' in inspect.signature(cls.__init__).parameters
+        self.layer.disabled = not takes_layer
+        return cls(self.model, self.layer.value) if takes_layer else cls(self.model)
+
+    def update(self):
+        "Recompute the map of the chosen image and redraw."
+        from IPython.display import display
+        from xai_lit.metrics import pointing_game, energy_pointing_game
+        i, x = self.image.value, self.images[self.image.value][None]
+        target = None if self.target.value < 0 else self.target.value
+        saliency = self._explainer()(x, target)
+        keep = saliency > self.threshold.value
+        kept = torch.where(keep[:, None], x, torch.zeros_like(x))
+        with torch.no_grad(), model_as_found(self.model):
+            probs = torch.softmax(self.model(torch.cat([x, kept])), 1)
+        cls = int(probs[0].argmax()) if target is None else target
+        numbers = dict(explainer=self.explainer.value, layer=self.layer.value, image=i, target=cls,
+                       probability=probs[0, cls].item(), kept_probability=probs[1, cls].item(),
+                       kept_fraction=keep.float().mean().item())
+        mask = self.masks[i] if self.masks is not None else None
+        if mask is not None:
+            numbers.update(pointing=bool(pointing_game(saliency, mask[None])[0]), energy=energy_pointing_game(saliency, mask[None])[0].item())
+        self.last = dict(numbers, maps=saliency[0])
+        shown = {k: v for k, v in numbers.items() if k not in ('explainer', 'layer', 'image')}
+        shown['target'] = self.classes[cls]
+        self.numbers.value = ' &nbsp; '.join(f'{k}: <b>{v:.3f}</b>' if isinstance(v, float) else f'{k}: <b>{v}</b>' for k, v in shown.items())
+        fig, axs = plt.subplots(1, 3, figsize=(7.5, 2.6))
+        image = to_display(x[0], self.stats)
+        overlay(axs[0], image, title=self.classes[cls])
+        overlay(axs[1], image, saliency[0], mask, title=f'{self.explainer.value} @ {self.layer.value}')
+        overlay(axs[2], to_display(kept[0], self.stats), title=f'kept > {self.threshold.value:.2f}')
+        plt.close(fig)
+        with self.output:
+            self.output.clear_output(wait=True); display(fig)
+        self.figure = fig
+
+    def _ipython_display_(self):
+        from IPython.display import display
+        display(self.widget)
