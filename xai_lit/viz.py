@@ -12,10 +12,10 @@ import torch, torch.nn as nn
 from torch import Tensor
 import matplotlib.pyplot as plt
 from .core import atomic_write, plain_tensor, model_as_found
+from .metrics import curve_auc
 
 # %% auto #0
-__all__ = ['to_display', 'overlay', 'plot_maps', 'save_figure', 'curve_auc', 'plot_curves', 'plot_recorded', 'spatial_layers',
-           'Explorer']
+__all__ = ['to_display', 'overlay', 'plot_maps', 'save_figure', 'plot_curves', 'plot_recorded', 'spatial_layers', 'Explorer']
 
 # %% ../nbs/40_viz.ipynb #07caf39f
 def to_display(images: Tensor, # Images (B, 3, H, W) or (3, H, W)
@@ -79,12 +79,6 @@ def save_figure(fig: plt.Figure, # The figure to save
     return Path(path)
 
 # %% ../nbs/40_viz.ipynb #b1bbdd67
-def curve_auc(curves: Tensor, # (B, n+1) values at n+1 equally spaced points of [0, 1]
-             ) -> Tensor:
-    "Area under each curve by the trapezoid rule on [0, 1]: (sum - first/2 - last/2) / n."
-    n = curves.shape[1] - 1
-    return (curves.sum(1) - curves[:, 0] / 2 - curves[:, -1] / 2) / n
-
 def plot_curves(curves: dict[str, Tensor], # Name -> curves (B, n+1)
                 ax: plt.Axes|None = None, # Where to draw (None: a new figure)
                 xlabel: str = 'fraction of pixels', # Label of the x-axis
