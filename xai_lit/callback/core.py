@@ -52,6 +52,7 @@ class EpochStats:
 class StatsCallbackMixin:
     "Show an `EpochStats` in the progress table: `self.stats` must exist before `before_fit`."
     def _add_stats(self):
+        self._remove_stats()   # those a crashed fit left behind (fastai skips `after_fit` on errors)
         self._stat_metrics = self.stats.metrics()
         self.learn.metrics = list(self.learn.metrics) + self._stat_metrics
     def _remove_stats(self):
@@ -63,7 +64,8 @@ def bind_explainer(explainer, # An `Explainer` subclass, an instance, or a calla
                    model: nn.Module, # The model a class is bound to
                    **kwargs, # Arguments of the class (e.g. layer=...)
                   ):
-    "A callable `f(x, target) -> maps (B, H, W)` for `model`."
+    "A callable `f(x, target) -> maps (B, H, W)` for `model` (unwrapped from `DistributedDataParallel`)."
+    if isinstance(model, nn.parallel.DistributedDataParallel): model = model.module   # layer names are the user's
     if isinstance(explainer, type):
         if not issubclass(explainer, Explainer): raise TypeError(f"explainer: expected an xai_lit Explainer class, got {explainer.__name__}")
         return explainer(model, **kwargs)
