@@ -23,11 +23,11 @@ from .core import find_layer, layer_name, minmax, threshold_mask
 
 # %% auto #0
 __all__ = ['METRICS', 'DEFAULT_METRICS', 'HIGHER_IS_BETTER', 'pointing_game', 'pointing_chance', 'energy_pointing_game',
-           'centre_prior', 'saliency_ranks', 'salient_mask', 'blur', 'curve_auc', 'PerturbationCurves', 'deletion',
-           'insertion', 'average_drop_increase', 'SaliencyGap', 'saliency_gap', 'noisy_linear_imputation', 'RoadCurves',
-           'road', 'mask_iou', 'spearman', 'ssim', 'RandomisationResult', 'cascading_randomisation', 'CalibrationBins',
-           'calibration_bins', 'ece', 'reliability_diagram', 'ECEMetric', 'fgsm', 'pgd', 'robust_accuracy', 'evaluate',
-           'results_table']
+           'centre_prior', 'saliency_ranks', 'salient_mask', 'fill_like', 'blur', 'curve_auc', 'PerturbationCurves',
+           'deletion', 'insertion', 'average_drop_increase', 'SaliencyGap', 'saliency_gap', 'noisy_linear_imputation',
+           'RoadCurves', 'road', 'mask_iou', 'spearman', 'ssim', 'RandomisationResult', 'cascading_randomisation',
+           'CalibrationBins', 'calibration_bins', 'ece', 'reliability_diagram', 'ECEMetric', 'fgsm', 'pgd',
+           'robust_accuracy', 'evaluate', 'results_table']
 
 # %% ../nbs/20_metrics.ipynb #4320e753
 def _check_maps_masks(maps: Tensor, masks: Tensor):
@@ -96,7 +96,7 @@ def salient_mask(maps: Tensor, # Saliency maps (B, H, W)
     return ranks < k if most else ranks >= n_pixels - k
 
 # %% ../nbs/20_metrics.ipynb #c087f4ca
-def _fill_like(fill, x: Tensor, name: str) -> Tensor:
+def fill_like(fill, x: Tensor, name: str = 'fill') -> Tensor:
     "`fill` as images shaped like `x`: a number, a tensor that broadcasts to `x`, or a callable images -> images."
     if isinstance(fill, (int, float)) and not isinstance(fill, bool): return torch.full_like(x, fill)
     out = fill(x) if callable(fill) else fill
@@ -200,7 +200,7 @@ def deletion(model: nn.Module, # The classifier; it returns logits (B, n_classes
             ) -> PerturbationCurves:
     "Deletion (Petsiuk et al. 2018): the target's probability as the most salient pixels are replaced first."
     x, maps = _prepare(x, maps)
-    return _switch_curves(model, x, maps, x, _fill_like(substrate, x, 'substrate'), target, step, batch_size)
+    return _switch_curves(model, x, maps, x, fill_like(substrate, x, 'substrate'), target, step, batch_size)
 
 def insertion(model: nn.Module, # The classifier; it returns logits (B, n_classes)
               x: Tensor, # Images (B, C, H, W), as the model sees them
@@ -212,7 +212,7 @@ def insertion(model: nn.Module, # The classifier; it returns logits (B, n_classe
              ) -> PerturbationCurves:
     "Insertion (Petsiuk et al. 2018): the target's probability as the most salient pixels are restored first."
     x, maps = _prepare(x, maps)
-    return _switch_curves(model, x, maps, _fill_like(substrate, x, 'substrate'), x, target, step, batch_size)
+    return _switch_curves(model, x, maps, fill_like(substrate, x, 'substrate'), x, target, step, batch_size)
 
 # %% ../nbs/20_metrics.ipynb #132253fc
 def average_drop_increase(model: nn.Module, # The classifier; it returns logits (B, n_classes)
@@ -230,7 +230,7 @@ def average_drop_increase(model: nn.Module, # The classifier; it returns logits 
     maps = maps.to(x.device)
     if mode == 'keep':
         if not 0 < keep <= 1: raise ValueError(f"keep: expected a fraction of the pixels in (0, 1], got {keep}")
-        explained = torch.where(salient_mask(maps, keep)[:, None], x, _fill_like(fill, x, 'fill'))
+        explained = torch.where(salient_mask(maps, keep)[:, None], x, fill_like(fill, x, 'fill'))
     elif mode == 'multiply':
         if maps.min() < 0 or maps.max() > 1:
             raise ValueError("maps: mode='multiply' needs maps in [0, 1]; normalise them first (e.g. core.minmax)")
@@ -281,7 +281,7 @@ def saliency_gap(model: nn.Module, # The classifier; it returns logits (B, n_cla
     "Probability drops and prediction flips when the top-k vs the bottom-k salient pixels are occluded."
     x, maps = _prepare(x, maps); _check_batch_size(batch_size)
     if not 0 < k <= 1: raise ValueError(f"k: expected a fraction of the pixels in (0, 1], got {k}")
-    maps, fill = maps.to(x.device), _fill_like(fill, x, 'fill')
+    maps, fill = maps.to(x.device), fill_like(fill, x, 'fill')
     top, bottom = salient_mask(maps, k)[:, None], salient_mask(maps, k, most=False)[:, None]
     occluded = torch.cat([torch.where(top, fill, x), torch.where(bottom, fill, x)])
     with model_as_found(model), torch.no_grad():
