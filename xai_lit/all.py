@@ -15,4 +15,9 @@ from .sise import *
 from .data import *
 from .models import *
 from .metrics import *
+from .losses import *
+from .callback.core import *
+from .callback.supcon import *
+from .callback.excon import *
+from .callback.edda import *
 from .viz import *
