@@ -5,7 +5,7 @@ Each arm trains a fastai `Learner` for `--steps` batches of the shapes data (32x
 CE trains the plain classifier (`tiny_resnet`), SupCon and ExCon the same encoder as a `ContrastiveModel` on two
 views per image; ExCon explains at the 16x16 stage (`EXCON_LAYERS`) from the first step (no warm-up epochs), in both
 batch modes. EDDA and the control train the plain classifier, Grad-CAM at `layer3` (8x8), from the first step, with
-`p` (the fraction of each batch that gets two occluded copies) 0.25 (the default), 0.5 and 1; the validation
+`p` (the fraction of each batch that gets two occluded copies) 0.1, 0.25 (the default), 0.5 and 1; the validation
 monitor is off (it costs nothing in a training step). Each arm runs in its own process.
 
     python bench/train_speed.py                  # tiny ResNet width 16, bs 128
@@ -18,12 +18,13 @@ from xai_lit.core import atomic_write
 
 warnings.filterwarnings('ignore')
 HERE = Path(__file__).parent
-ARMS = ('ce', 'supcon', 'excon-append', 'excon-fixed', 'edda-p0.25', 'edda-p0.5', 'edda-p1', 'random-p0.25')
+ARMS = ('ce', 'supcon', 'excon-append', 'excon-fixed', 'edda-p0.1', 'edda-p0.25', 'edda-p0.5', 'edda-p1', 'random-p0.25')
 
 
 def child(arm, width, bs, steps, warmup, threads, device):
     import torch
     from fastai.learner import Learner
+    import fastai.callback.progress   # learn.no_bar()
     from fastai.callback.core import Callback
     from xai_lit.data import shapes_dataloaders
     from xai_lit.models import tiny_resnet, contrastive_resnet, EXCON_LAYERS
@@ -57,7 +58,7 @@ def child(arm, width, bs, steps, warmup, threads, device):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument('--width', type=int, default=16); p.add_argument('--bs', type=int, default=128)
-    p.add_argument('--steps', type=int, default=14); p.add_argument('--warmup', type=int, default=4)
+    p.add_argument('--steps', type=int, default=34); p.add_argument('--warmup', type=int, default=4)
     p.add_argument('--threads', type=int, default=2); p.add_argument('--child')
     p.add_argument('--device', default='cpu'); p.add_argument('--arms', nargs='*', default=list(ARMS))
     a = p.parse_args()
