@@ -103,7 +103,8 @@ class EDDACallback(LossSwapCallback, StatsCallbackMixin):
         self.stats, self.n_augmented = EpochStats(*self.stat_names), 0
 
     def before_fit(self):
-        self.explain = bind_explainer(self.explainer, self.learn.model, layer=self.layer, relu=False) \
+        self.explain = bind_explainer(self.explainer, self.learn.model, layer=self.layer, relu=False,
+                                      train=self.explain_mode == 'train') \
             if isinstance(self.explainer, type) else bind_explainer(self.explainer, self.learn.model)
         if self.monitor: self._add_stats()
     def after_fit(self): super().after_fit(); self._remove_stats()
