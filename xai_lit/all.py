@@ -20,4 +20,5 @@ from .callback.core import *
 from .callback.supcon import *
 from .callback.excon import *
 from .callback.edda import *
+from .train import *
 from .viz import *
