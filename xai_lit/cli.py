@@ -21,7 +21,7 @@ from .perturb import ScoreCAM, RISE
 from .sise import SISE, AdaSISE
 from .data import shapes_dataloaders, batches_with_masks, IMAGENET_STATS
 from .models import ContrastiveModel, torchvision_classifier, CONTRASTIVE_ARCHS
-from .metrics import evaluate, results_table, ece, robust_accuracy, HIGHER_IS_BETTER
+from .metrics import evaluate, results_table, ece, robust_accuracy, pointing_chance
 from .train import METHODS, RECIPES, method_learner, method_model, recipe_learner, fit_recipe, get_dataloaders
 from .viz import plot_maps, save_figure, overlay, to_display, spatial_layers
 
@@ -54,7 +54,7 @@ def make_explainer(name: str, # A key of `EXPLAINERS`
 # %% ../nbs/50_cli.ipynb #25ce70f2
 DEMO_SETTINGS = {
     'quick': dict(n_train=3000, n_valid=200, n_test=64, bs=64, width=8, epochs=5, lr=1e-2, n_eval=32, rise_masks=500),
-    'full': dict(n_train=5000, n_valid=1000, n_test=1000, bs=128, width=16, epochs=8, lr=5e-3, n_eval=200, rise_masks=2000),
+    'full': dict(n_train=5000, n_valid=1000, n_test=1000, bs=128, width=16, epochs=8, lr=5e-3, n_eval=100, rise_masks=1000),
 }
 DEMO_METHODS = ('ce', 'supcon', 'excon', 'edda')
 
@@ -190,11 +190,13 @@ def run_demo(out: str|Path = 'xai_lit_demo', # The report folder (replaced if it
         table = results_table(scores)
         write_report(folder, [
             ('What each explainer sees', f'The tiny ResNet trained with cross-entropy, on {len(x)} test images of the shapes data '
-             f'(object outlines in white). Higher or lower is better as the "better" column says; chance for the pointing game '
-             f'is the fraction of the image the object covers.', table.reset_index(), names[0]),
+             f'(object outlines in white). Higher or lower is better as the "better" column says; a map that points at random '
+             f'hits the object {pointing_chance(masks):.2f} of the time (the mean fraction of the image it covers).', table.reset_index(), names[0]),
             ('How training changes the model and its explanation', 'The same network trained four ways; accuracy and '
              'calibration (ECE, lower is better) on the test images, accuracy under FGSM (eps 2/255), and the metrics of '
-             'its Grad-CAM at layer3. The figure shows the Grad-CAM of the true class.', methods, names[1]),
+             'its Grad-CAM at layer3. The figure shows the Grad-CAM of the true class. SupCon and ExCon learn an embedding '
+             f'and a linear classifier on it; {s["epochs"]} epochs are far from the 200 of the ExCon paper, so their accuracy '
+             'here says little about the methods (the callback.excon notebook compares them on a longer run).', methods, names[1]),
             ('Training', f'{s["epochs"]} epochs each on {s["n_train"]} images.', None, names[2]),
         ], dict(settings=s, seed=seed, explainers=scores.to_dict('records'), methods=methods.to_dict('records'),
                 history={m: l.history for m, l in learners.items()}, seconds=time.time() - t0))
