@@ -77,7 +77,7 @@ def method_learner(dls, # fastai `DataLoaders` of (image, label) batches
     callback = method_callback(method, arch, **kwargs)
     return Learner(dls, model, metrics=metrics, cbs=L(callback) + L(cbs), opt_func=opt_func, wd=wd)
 
-# %% ../nbs/34_train.ipynb #914b4a9c
+# %% ../nbs/34_train.ipynb #914d6ee3
 OFFLINE_DATA = {'shapes': shapes_dataloaders, 'digits': digits_dataloaders}
 
 def get_dataloaders(data: str|Path, # 'shapes', 'digits', 'cifar10', 'cifar100', 'tiny_imagenet' or a folder
@@ -92,7 +92,7 @@ def get_dataloaders(data: str|Path, # 'shapes', 'digits', 'cifar10', 'cifar100',
     if Path(data).is_dir(): return folder_dataloaders(data, bs=bs, **kwargs)
     raise ValueError(f"data: expected one of {list(OFFLINE_DATA) + list(REAL_DATASETS)} or a folder with train/ and valid/, got {str(data)!r}")
 
-# %% ../nbs/34_train.ipynb #81c970dd
+# %% ../nbs/34_train.ipynb #d80cb0f9
 @dataclass(frozen=True)
 class Recipe:
     "A training protocol: data, network, method, schedule and the method's options."
