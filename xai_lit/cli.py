@@ -19,7 +19,7 @@ from .core import atomic_write, plain_tensor, model_as_found
 from .cam import GradCAM, GradCAMPlusPlus, XGradCAM, LayerCAM, IntegratedGradCAM
 from .perturb import ScoreCAM, RISE
 from .sise import SISE, AdaSISE
-from .data import shapes_dataloaders, batches_with_masks, IMAGENET_STATS
+from .data import shapes_dataloaders, batches_with_masks, read_images, IMAGENET_STATS
 from .models import ContrastiveModel, torchvision_classifier, CONTRASTIVE_ARCHS
 from .metrics import evaluate, results_table, ece, robust_accuracy, pointing_chance
 from .train import METHODS, RECIPES, method_learner, method_model, recipe_learner, fit_recipe, get_dataloaders
@@ -252,20 +252,9 @@ def load_model(arch: str|None = 'resnet18', # A torchvision architecture (ignore
 # %% ../nbs/50_cli.ipynb #8955d11d
 class UsageError(Exception): "A mistake in what the user asked for: reported in one line, exit code 2."
 
-def _read_images(paths, size, stats):
-    from PIL import Image, UnidentifiedImageError
-    images = []
-    for p in paths:
-        try: image = Image.open(p).convert('RGB').resize((size, size), Image.BILINEAR)
-        except (OSError, UnidentifiedImageError) as e: raise UsageError(f"IMAGE: cannot read {p}: {type(e).__name__}") from None
-        images.append(torch.tensor(bytearray(image.tobytes()), dtype=torch.uint8).view(size, size, 3).permute(2, 0, 1))
-    x = torch.stack(images).float() / 255
-    mean, std = [torch.as_tensor(s, dtype=torch.float32).view(1, -1, 1, 1) for s in stats]
-    return (x - mean) / std
-
 def cmd_explain(a):
     model, info = load_model(a.arch, a.weights, a.pretrained)
-    x = _read_images(a.images, a.size or info['size'], info['stats'])
+    x = read_images(a.images, a.size or info['size'], info['stats'])
     if isinstance(model, torch.jit.ScriptModule) and a.method != 'rise':
         raise UsageError(f"method: a TorchScript model takes no hooks, so only rise can explain it (got {a.method}); pass a state dict for the others")
     layer = a.layer

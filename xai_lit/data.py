@@ -23,10 +23,10 @@ from .core import atomic_write
 
 # %% auto #0
 __all__ = ['TOY_CLASSES', 'SHAPES', 'PATTERNS', 'SHAPE_CLASSES', 'BACKGROUNDS', 'SPLITS', 'CIFAR10_STATS', 'CIFAR100_STATS',
-           'IMAGENET_STATS', 'REAL_DATASETS', 'toy_shapes', 'background_photos', 'ShapesData', 'make_shapes',
-           'shapes_splits', 'TensorDataset', 'NormalizeBatch', 'TensorDataLoader', 'channel_stats',
+           'IMAGENET_STATS', 'REAL_DATASETS', 'IMAGE_SUFFIXES', 'toy_shapes', 'background_photos', 'ShapesData',
+           'make_shapes', 'shapes_splits', 'TensorDataset', 'NormalizeBatch', 'TensorDataLoader', 'channel_stats',
            'tensor_dataloaders', 'batches_with_masks', 'shapes_dataloaders', 'digits_dataloaders', 'dataset_path',
-           'folder_dataloaders', 'real_dataloaders', 'random_crop_boxes', 'crop_and_resize', 'grayscale',
+           'folder_dataloaders', 'real_dataloaders', 'read_images', 'random_crop_boxes', 'crop_and_resize', 'grayscale',
            'adjust_colour', 'ContrastiveViews']
 
 # %% ../nbs/10_data.ipynb #f13d3db6
@@ -395,6 +395,28 @@ def real_dataloaders(name: str, # 'cifar10', 'cifar100' or 'tiny_imagenet'
     return folder_dataloaders(root, 'train', valid, stats=stats, bs=bs, label_func=label_func, **kwargs)
 
 # %% ../nbs/10_data.ipynb #b41597ee
+def read_images(paths, # Image files (any format PIL reads), or a folder of them
+                size: int = 224, # Side the images are resized to (bilinear)
+                stats=None, # (mean, std) per channel to normalise with (None: images in [0, 1])
+               ) -> Tensor:
+    "The images as one float batch (N, 3, size, size), normalised with `stats`."
+    from PIL import Image, UnidentifiedImageError
+    if isinstance(paths, (str, Path)) and Path(paths).is_dir():
+        paths = sorted(q for q in Path(paths).iterdir() if q.suffix.lower() in IMAGE_SUFFIXES)
+        if not paths: raise ValueError(f"images: no image files ({', '.join(IMAGE_SUFFIXES)}) in that folder")
+    images = []
+    for path in ([paths] if isinstance(paths, (str, Path)) else paths):
+        try: image = Image.open(path).convert('RGB').resize((size, size), Image.BILINEAR)
+        except (OSError, UnidentifiedImageError) as e: raise ValueError(f"images: cannot read {path}: {type(e).__name__}") from None
+        images.append(torch.from_numpy(np.asarray(image).copy()).permute(2, 0, 1))
+    x = torch.stack(images).float() / 255
+    if stats is None: return x
+    mean, std = [torch.as_tensor(s, dtype=torch.float32).view(1, -1, 1, 1) for s in stats]
+    return (x - mean) / std
+
+IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.gif', '.tif', '.tiff', '.webp')
+
+# %% ../nbs/10_data.ipynb #ed0caf43
 def random_crop_boxes(n: int, height: int, width: int, scale=(0.2, 1.), ratio=(3 / 4, 4 / 3), generator=None,
                       tries: int = 10) -> Tensor:
     "torchvision's `RandomResizedCrop` boxes for `n` images: (n, 4) as (top, left, height, width), whole image as fallback."
@@ -424,7 +446,7 @@ def crop_and_resize(x: Tensor, # Images (B, C, H, W)
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
     return F.grid_sample(x, grid.to(x.dtype), mode='bilinear', padding_mode='border', align_corners=False)
 
-# %% ../nbs/10_data.ipynb #ed0caf43
+# %% ../nbs/10_data.ipynb #b03e3b22
 _GREY = (0.2989, 0.587, 0.114)   # torchvision's weights
 def grayscale(x: Tensor) -> Tensor:
     "torchvision's luma of RGB images (B, 3, H, W), as (B, 1, H, W)."
@@ -466,7 +488,7 @@ def adjust_colour(x: Tensor, # Images (B, 3, H, W) in [0, 1]
         if (brightness, contrast, saturation, hue)[i] is not None: x = ops[i](x)
     return x
 
-# %% ../nbs/10_data.ipynb #b03e3b22
+# %% ../nbs/10_data.ipynb #1cb7f6f6
 class ContrastiveViews:
     "Random views of a batch for contrastive learning (SupCon's torchvision pipeline, batched on the batch's device)."
     def __init__(self,

@@ -15,7 +15,8 @@ from .core import atomic_write, plain_tensor, model_as_found
 from .metrics import curve_auc
 
 # %% auto #0
-__all__ = ['to_display', 'overlay', 'plot_maps', 'save_figure', 'plot_curves', 'plot_recorded', 'spatial_layers', 'Explorer']
+__all__ = ['to_display', 'overlay', 'plot_maps', 'save_figure', 'plot_curves', 'plot_recorded', 'spatial_layers',
+           'explorer_batch', 'Explorer']
 
 # %% ../nbs/40_viz.ipynb #07caf39f
 def to_display(images: Tensor, # Images (B, 3, H, W) or (3, H, W)
@@ -132,20 +133,38 @@ def spatial_layers(model: nn.Module, # The model
         for h in hooks: h.remove()
     return list(dict.fromkeys(names))
 
+def explorer_batch(images, # Images (B, 3, H, W); fastai DataLoaders (the validation set) or a DataLoader; image files or a folder
+                   masks: Tensor|None = None, # Ground-truth masks (B, H, W) of tensor images
+                   stats=None, # (mean, std) the images are (or, for files, are to be) normalised with
+                   size: int = 224, # Side image files are resized to
+                  ) -> tuple[Tensor, Tensor|None, tuple|None]:
+    "Images, masks and stats for the explorer from a tensor, a DataLoader (its first batch, with masks if its data has them) or files."
+    from xai_lit.data import read_images, batches_with_masks
+    if isinstance(images, Tensor): return plain_tensor(images), masks, stats
+    if hasattr(images, 'one_batch'):
+        stats = stats if stats is not None else getattr(images, 'stats', None)
+        dl = getattr(images, 'valid', images)
+        if getattr(dl.dataset, 'masks', None) is not None: x, _, masks = next(batches_with_masks(dl))
+        else: x = dl.one_batch()[0]
+        return plain_tensor(x), masks, stats
+    return read_images(images, size, stats), None, stats
+
 class Explorer:
     "An ipywidgets explorer of one model's explanations: image, explainer, layer, class and threshold."
     def __init__(self,
                  model: nn.Module, # The classifier
-                 images: Tensor, # Images (B, 3, H, W), as the model takes them
+                 images, # Images (B, 3, H, W) as the model takes them, fastai DataLoaders / a DataLoader, or image files / a folder
                  masks: Tensor|None = None, # Ground-truth object masks (B, H, W)
                  explainers: dict|None = None, # Name -> Explainer class (None: the four CAMs)
                  classes: list[str]|None = None, # Class names
                  stats=None, # (mean, std) if the images are normalised
                  layers: list[str]|None = None, # Layers to offer (None: every layer with spatial output)
+                 size: int = 224, # Side image files are resized to
                 ):
         import ipywidgets as w
         from xai_lit.cam import GradCAM, GradCAMPlusPlus, XGradCAM, LayerCAM
-        self.model, self.images, self.masks, self.stats = model, plain_tensor(images), masks, stats
+        images, masks, stats = explorer_batch(images, masks, stats, size)
+        self.model, self.images, self.masks, self.stats = model, images, masks, stats
         self.explainers = explainers or {'Grad-CAM': GradCAM, 'Grad-CAM++': GradCAMPlusPlus, 'XGrad-CAM': XGradCAM, 'Layer-CAM': LayerCAM}
         layers = layers or spatial_layers(model, self.images)
         with torch.no_grad(), model_as_found(model): n_classes = model(self.images[:1]).shape[1]
