@@ -241,7 +241,7 @@ def load_model(arch: str|None = 'resnet18', # A torchvision architecture (ignore
     if isinstance(state, dict) and state.get('xai_lit'):
         model = method_model(state['method'], state['arch'], state['n_classes'], **state.get('model_kwargs', {}))
         model.load_state_dict(state['state_dict'])
-        return model.eval(), dict(classes=state['classes'], stats=state['stats'], size=state['size'])
+        return model.eval(), dict(classes=state['classes'], stats=state['stats'], size=state['size'], data=state.get('data'))
     if not isinstance(state, dict): raise ValueError(f"weights: expected a state dict in {path}, got {type(state).__name__}")
     heads = [v for k, v in state.items() if k.endswith('weight') and v.ndim == 2]
     model = torchvision_classifier(arch, n_classes=heads[-1].shape[0] if heads else 1000)
@@ -318,8 +318,7 @@ def _evaluation_batches(dls, n):
 
 def cmd_evaluate(a):
     model, info = load_model(a.arch, a.weights)
-    state = torch.load(a.weights, map_location='cpu', weights_only=True) if a.weights and not _is_torchscript(Path(a.weights)) else {}
-    data = a.data or (state.get('data') if isinstance(state, dict) else None)
+    data = a.data or info.get('data')
     if data is None: raise UsageError("data: name the data to evaluate on (--data)")
     dls = get_dataloaders(data, bs=a.bs, path=a.path)
     batches = _evaluation_batches(dls, a.n)
@@ -402,7 +401,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str]|None = None) -> int:
     "Run the `xai_lit` command; the exit code: 0 done, 2 a usage error (one line on stderr)."
     args = parser().parse_args(argv)
-    if args.command != 'demo' or True: matplotlib.use('Agg')
+    matplotlib.use('Agg')   # figures go to files; no display is needed
     try: code = args.run(args)
     except (UsageError, FileNotFoundError, NotADirectoryError) as e:
         print(f'xai_lit {args.command}: error: {e}', file=sys.stderr); return 2
