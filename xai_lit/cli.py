@@ -15,7 +15,7 @@ import matplotlib
 import matplotlib.pyplot as plt
 from torch import Tensor
 from fastai.torch_core import set_seed
-from .core import atomic_write, plain_tensor, model_as_found
+from .core import atomic_write, plain_tensor
 from .cam import GradCAM, GradCAMPlusPlus, XGradCAM, LayerCAM, IntegratedGradCAM
 from .perturb import ScoreCAM, RISE
 from .sise import SISE, AdaSISE

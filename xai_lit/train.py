@@ -6,7 +6,6 @@ Docs: https://xai-lit.github.io/xai_lit/train.html.md"""
 
 # %% ../nbs/34_train.ipynb #b2d97ee9
 from __future__ import annotations
-import math
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
