@@ -21,4 +21,5 @@ from .callback.supcon import *
 from .callback.excon import *
 from .callback.edda import *
 from .train import *
+from .distributed import *
 from .viz import *

@@ -16,7 +16,7 @@ from torch import Tensor
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['SupConLoss', 'gather_sizes', 'all_gather_rows', 'run_distributed']
+__all__ = ['world_size', 'collective_device', 'SupConLoss', 'gather_sizes', 'all_gather_rows', 'run_distributed']
 
 # %% ../nbs/30_losses.ipynb #6528f1f0
 def _as_rows(z: Tensor, labels: Tensor, negative_only: Tensor|None) -> tuple[Tensor, Tensor, Tensor]:
@@ -70,9 +70,13 @@ def _anchor_losses(z: Tensor, # Anchors (m, D): rows `start:start+m` of `all_z`
     return -log_prob.where(positive, 0.).sum(1) / n_positive.clamp(min=1), n_positive > 0
 
 # %% ../nbs/30_losses.ipynb #874b9211
-def _world_size() -> int:
+def world_size() -> int:
     "Number of processes in the default group; 1 when `torch.distributed` is not initialised."
     return dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
+
+def collective_device() -> torch.device:
+    "Where the default group's collectives take their tensors: the current GPU for NCCL, else the CPU."
+    return torch.device('cuda', torch.cuda.current_device()) if dist.get_backend() == 'nccl' else torch.device('cpu')
 
 class SupConLoss(nn.Module):
     "Supervised contrastive loss (Khosla et al. 2020) with negative-only items, all-gathered across processes."
@@ -99,7 +103,7 @@ class SupConLoss(nn.Module):
         if z.dtype in (torch.float16, torch.bfloat16): z = z.float()
         if self.normalize: z = F.normalize(z, dim=1)
         else: _check_unit_norm(z)
-        world = _world_size() if self.gather else 1
+        world = world_size() if self.gather else 1
         if world > 1: loss = self._gathered_loss(z, labels, negative_only, world)
         else:
             losses, has_positive = _anchor_losses(z, labels, negative_only, z, labels, negative_only, 0, self.temperature)
@@ -165,6 +169,8 @@ def _gathered_loss(self: SupConLoss, z: Tensor, labels: Tensor, negative_only: T
 def _run_rank(rank: int, world_size: int, init_file: str, fn: Callable, args: tuple, out_dir: str, timeout: float):
     "One process of `run_distributed`: join the gloo group, run `fn(*args)`, save its result, leave the group."
     torch.set_num_threads(1)
+    os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(world_size),   # as torchrun sets them,
+                      LOCAL_WORLD_SIZE=str(world_size), OMP_NUM_THREADS='1')               # for fastai and Accelerate
     dist.init_process_group('gloo', init_method=Path(init_file).as_uri(), rank=rank, world_size=world_size,
                             timeout=timedelta(seconds=timeout))
     try: result = fn(*args)
@@ -206,4 +212,4 @@ def _supcon_ddp_check(x: Tensor, weight: Tensor, labels: Tensor, negative_only: 
     loss = SupConLoss()(z, labels[rows], negative_only[rows])
     loss.backward()
     local = SupConLoss(gather=False)(z.detach(), labels[rows], negative_only[rows])
-    return dict(loss=loss.detach(), z_grad=z.grad, weight_grad=net.weight.grad, local=local, world=_world_size())
+    return dict(loss=loss.detach(), z_grad=z.grad, weight_grad=net.weight.grad, local=local, world=world_size())

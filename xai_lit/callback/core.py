@@ -10,11 +10,13 @@ import torch, torch.nn as nn
 from torch import Tensor
 from fastai.callback.core import Callback, CancelFitException
 from fastai.metrics import ValueMetric
+import torch.distributed as dist
 from ..core import Explainer
 from ..cam import GradCAM
+from ..losses import world_size, collective_device
 
 # %% auto #0
-__all__ = ['LossSwapCallback', 'EpochStats', 'StatsCallbackMixin', 'bind_explainer']
+__all__ = ['LossSwapCallback', 'EpochStats', 'StatsCallbackMixin', 'plain_model', 'bind_explainer']
 
 # %% ../../nbs/30_callback.core.ipynb #0d20ba3b
 class LossSwapCallback(Callback):
@@ -41,12 +43,24 @@ class LossSwapCallback(Callback):
 class EpochStats:
     "Running means of named quantities over an epoch, exposed as fastai `ValueMetric`s."
     def __init__(self, *names: str): self.names = names; self.reset()
-    def reset(self): self.sums, self.counts = dict.fromkeys(self.names, 0.), dict.fromkeys(self.names, 0)
+    def reset(self):
+        self.sums, self.counts = dict.fromkeys(self.names, 0.), dict.fromkeys(self.names, 0)
+        self._totals = None
     def add(self, name: str, value, count: int = 1):
         "Add `value` (a sum over `count` items, or a mean if `count` is 1) to the running total of `name`."
         self.sums[name] += float(value); self.counts[name] += count
+        self._totals = None
+    def totals(self) -> dict:
+        "{name: (sum, count)}, summed over every process when training is distributed."
+        if self._totals is None:
+            local = torch.tensor([[self.sums[n], self.counts[n]] for n in self.names], dtype=torch.float64)
+            if world_size() > 1:
+                local = local.to(collective_device()); dist.all_reduce(local); local = local.cpu()
+            self._totals = dict(zip(self.names, local.tolist()))
+        return self._totals
     def mean(self, name: str) -> float:
-        return self.sums[name] / self.counts[name] if self.counts[name] else float('nan')
+        total, count = self.totals()[name]
+        return total / count if count else float('nan')
     def metrics(self) -> list: return [ValueMetric(lambda n=n: self.mean(n), n) for n in self.names]
 
 class StatsCallbackMixin:
@@ -60,12 +74,16 @@ class StatsCallbackMixin:
         self.learn.metrics = [m for m in self.learn.metrics if id(m) not in ids]
 
 # %% ../../nbs/30_callback.core.ipynb #3fb027ca
+def plain_model(model: nn.Module) -> nn.Module:
+    "`model` without its `DistributedDataParallel`/`DataParallel` wrapper."
+    return model.module if isinstance(model, (nn.parallel.DistributedDataParallel, nn.DataParallel)) else model
+
 def bind_explainer(explainer, # An `Explainer` subclass, an instance, or a callable f(x, target) -> maps
                    model: nn.Module, # The model a class is bound to
                    **kwargs, # Arguments of the class (e.g. layer=...)
                   ):
     "A callable `f(x, target) -> maps (B, H, W)` for `model` (unwrapped from `DistributedDataParallel`)."
-    if isinstance(model, nn.parallel.DistributedDataParallel): model = model.module   # layer names are the user's
+    model = plain_model(model)   # layer names are the user's
     if isinstance(explainer, type):
         if not issubclass(explainer, Explainer): raise TypeError(f"explainer: expected an xai_lit Explainer class, got {explainer.__name__}")
         return explainer(model, **kwargs)

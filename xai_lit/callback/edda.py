@@ -12,7 +12,7 @@ from torch import Tensor
 from ..core import model_as_found, plain_tensor
 from ..cam import GradCAM
 from ..metrics import salient_mask, blur, fill_like, saliency_gap
-from .core import LossSwapCallback, EpochStats, StatsCallbackMixin, bind_explainer
+from .core import LossSwapCallback, EpochStats, StatsCallbackMixin, bind_explainer, plain_model
 
 # %% auto #0
 __all__ = ['FILLS', 'SALIENT_TARGETS', 'smooth_maps', 'occlusion_masks', 'occlude', 'salient_loss', 'EDDACallback',
@@ -113,7 +113,7 @@ class EDDACallback(LossSwapCallback, StatsCallbackMixin):
 
     def occlusion_maps(self, x: Tensor, y: Tensor) -> Tensor:
         "Maps (n, H, W) whose top-k and bottom-k pixels are occluded: the model's explanations."
-        with model_as_found(self.learn.model, self.explain_mode == 'train'):
+        with model_as_found(plain_model(self.learn.model), self.explain_mode == 'train'):
             return self.explain(x, y if self.explain_target == 'label' else None)
 
     def augment(self, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
@@ -146,7 +146,7 @@ class EDDACallback(LossSwapCallback, StatsCallbackMixin):
         if self.training or not self.monitor: return
         x, logits = plain_tensor(self.x), plain_tensor(self.pred).detach()
         maps = self.explain(x, logits.argmax(1))
-        gap = saliency_gap(self.learn.model, x, maps, logits.argmax(1), self.k,
+        gap = saliency_gap(plain_model(self.learn.model), x, maps, logits.argmax(1), self.k,
                            FILLS.get(self.fill, self.fill) if isinstance(self.fill, str) else self.fill, logits=logits)
         self.stats.add('gap', gap.gap.sum(), len(x))
         self.stats.add('sal_flip', gap.salient_flip.float().sum(), len(x))

@@ -10,7 +10,7 @@ import torch, torch.nn as nn, torch.nn.functional as F
 from torch import Tensor
 from ..core import model_as_found, topk_mask
 from ..cam import GradCAM
-from .core import bind_explainer
+from .core import bind_explainer, plain_model
 from .supcon import SupConCallback, contrastive_parts
 
 # %% auto #0
@@ -53,8 +53,9 @@ class ExConCallback(SupConCallback):
 
     def gate(self, masked: Tensor, y: Tensor) -> Tensor:
         "Whether the classifier still predicts the label on each masked image (no gradient, model left as found)."
-        with torch.no_grad(), model_as_found(self.learn.model, train=self.explain_mode == 'train'):
-            return self.learn.model(masked).argmax(1) == y
+        model = plain_model(self.learn.model)   # this process's images only, no DDP synchronisation
+        with torch.no_grad(), model_as_found(model, train=self.explain_mode == 'train'):
+            return model(masked).argmax(1) == y
 
     def make_views(self, x, y):
         if self.epoch < self.warmup_epochs: return super().make_views(x, y)
@@ -75,5 +76,5 @@ class ExConCallback(SupConCallback):
             flags = torch.cat([no(2 * len(x)), torch.ones(len(extra), dtype=torch.bool, device=x.device)])
         self.stats.add('accept_rate', accepted.float().sum(), len(x))
         self.stats.add('kept_fraction', keep.float().mean((1, 2)).sum(), len(x))
-        self.stats.add('background', flags.sum())
+        self.stats.add('background', flags.sum(), len(x))
         return views, labels, flags

@@ -9,17 +9,18 @@ from __future__ import annotations
 import torch, torch.nn as nn, torch.nn.functional as F
 from torch import Tensor
 from fastai.optimizer import SGD
-from .core import LossSwapCallback, EpochStats, StatsCallbackMixin
+import torch.distributed as dist
+from .core import LossSwapCallback, EpochStats, StatsCallbackMixin, plain_model
 from ..data import ContrastiveViews
-from ..losses import SupConLoss
+from ..losses import SupConLoss, world_size
 
 # %% auto #0
-__all__ = ['contrastive_parts', 'SupConCallback']
+__all__ = ['contrastive_parts', 'SupConCallback', 'average_gradients']
 
 # %% ../../nbs/31_callback.supcon.ipynb #367ced65
 def contrastive_parts(model: nn.Module):
     "The `ContrastiveModel` inside `model` (unwrapping DistributedDataParallel/DataParallel)."
-    inner = getattr(model, 'module', model)
+    inner = plain_model(model)
     if not all(hasattr(inner, a) for a in ('encoder', 'projection', 'fc')):
         raise TypeError(f"model: expected a ContrastiveModel (encoder, projection, fc), got {type(inner).__name__}")
     return inner
@@ -33,9 +34,11 @@ class SupConCallback(LossSwapCallback, StatsCallbackMixin):
                  base_temperature: float = 0.07, # Its loss scale is temperature/base_temperature, as in the reference code
                  linear: str = 'online', # 'online': classifier CE on detached features each batch; 'epoch': one epoch after each encoder epoch
                  linear_weight: float = 1., # Weight of the classifier's cross-entropy ('online')
+                 linear_views=None, # Views the classifier trains on with linear='epoch' (None: random crop and flip)
                 ):
         if linear not in ('online', 'epoch'): raise ValueError(f"linear: expected 'online' or 'epoch', got {linear!r}")
         self.views, self.linear, self.linear_weight = views, linear, linear_weight
+        self.linear_views = linear_views or ContrastiveViews(p_jitter=0, p_gray=0, stats=None)
         self.supcon = SupConLoss(temperature, base_temperature)
         self.stats = EpochStats(*self.stat_names)
 
@@ -45,9 +48,25 @@ class SupConCallback(LossSwapCallback, StatsCallbackMixin):
         self.parts = contrastive_parts(self.learn.model)
         if self.views is None: self.views = ContrastiveViews(stats=getattr(self.dls, 'stats', None))
         self._add_stats()
+        self._fc_flags = None
+        if self.linear == 'epoch' and world_size() > 1: self._fc_flags = self._set_fc_grad(False)
+
+    def _set_fc_grad(self, flag: bool) -> list[bool]:
+        "Set whether the classifier's parameters require gradients; what they did before."
+        params = list(self.parts.fc.parameters())
+        flags = [p.requires_grad for p in params]
+        for p in params: p.requires_grad_(flag)
+        return flags
+
+    def _restore_fc(self):
+        if getattr(self, '_fc_flags', None) is not None:
+            for p, flag in zip(self.parts.fc.parameters(), self._fc_flags): p.requires_grad_(flag)
+            self._fc_flags = None
 
     def after_fit(self):
-        super().after_fit(); self._remove_stats(); self._remove_hook()
+        super().after_fit(); self._remove_stats(); self._remove_hook(); self._restore_fc()
+
+    def after_cancel_fit(self): super().after_cancel_fit(); self._restore_fc()
 
     def before_epoch(self): self.stats.reset()
 
@@ -87,19 +106,27 @@ class SupConCallback(LossSwapCallback, StatsCallbackMixin):
         return loss
 
     def fit_linear_epoch(self):
-        "One epoch of the linear classifier on frozen features (random crop and flip), with its own SGD."
+        "One epoch of the linear classifier on frozen features (`linear_views`), with its own SGD."
         lr = self.learn.opt.hypers[-1]['lr']
-        opt = torch.optim.SGD(self.parts.fc.parameters(), lr=lr, momentum=0.9)
-        crop_flip = ContrastiveViews(p_jitter=0, p_gray=0, stats=None)
-        encoder_mode = self.parts.encoder.training
+        params = list(self.parts.fc.parameters())
+        opt = torch.optim.SGD(params, lr=lr, momentum=0.9)
+        encoder_mode, flags = self.parts.encoder.training, self._set_fc_grad(True)
         self.parts.encoder.eval()
         try:
             for x, y in self.dls.train:
                 x, y = x.as_subclass(Tensor), y.as_subclass(Tensor)
-                with torch.no_grad(): features = self.parts.encoder(crop_flip(x))
+                with torch.no_grad(): features = self.parts.encoder(self.linear_views(x))
                 logits = self.parts.fc(features)
                 loss = F.cross_entropy(logits, y)
-                opt.zero_grad(); loss.backward(); opt.step()
+                opt.zero_grad(); loss.backward(); average_gradients(params); opt.step()
                 self.stats.add('linear_train_acc', (logits.argmax(1) == y).float().sum(), len(y))
         finally:
             self.parts.encoder.train(encoder_mode); opt.zero_grad(set_to_none=True)
+            for p, flag in zip(params, flags): p.requires_grad_(flag)
+
+def average_gradients(params: list) -> None:
+    "Replace each parameter's gradient by its mean over the processes (nothing to do on one process)."
+    world = world_size()
+    if world == 1: return
+    for p in params:
+        if p.grad is not None: dist.all_reduce(p.grad); p.grad /= world
