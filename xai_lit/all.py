@@ -22,4 +22,5 @@ from .callback.excon import *
 from .callback.edda import *
 from .train import *
 from .distributed import *
+from .resume import *
 from .viz import *
