@@ -1,4 +1,4 @@
-"""Time per training step of plain cross-entropy, SupCon, ExCon, EDDA and its random-occlusion control.
+"""Time per training step, throughput and memory peak of plain cross-entropy, SupCon, ExCon, EDDA and its control.
 
 Each arm trains a fastai `Learner` for `--steps` batches of the shapes data (32x32) and the median step time after
 `--warmup` steps is reported (a step = the callbacks' `before_batch`, forward, loss, backward and optimiser step).
@@ -8,11 +8,16 @@ batch modes. EDDA and the control train the plain classifier, Grad-CAM at `layer
 `p` (the fraction of each batch that gets two occluded copies) 0.1, 0.25 (the default), 0.5 and 1; the validation
 monitor is off (it costs nothing in a training step). Each arm runs in its own process.
 
+Throughput is training images per second (the batch size over the median step; SupCon/ExCon's two views and EDDA's
+occluded copies count as the one image they come from). Memory: on CUDA the peak of `torch.cuda.max_memory_allocated`
+during the fit; on the CPU the growth of the process's peak resident memory over what it held before the fit.
+
     python bench/train_speed.py                  # tiny ResNet width 16, bs 128
     python bench/train_speed.py --width 32 --bs 256
+    python bench/train_speed.py --arch resnet50 --bs 256 --device cuda --fp16   # the ExCon paper's size (GPU)
 Results go to bench/results/train_speed.md (written atomically) and to stdout.
 """
-import argparse, json, subprocess, sys, time, warnings
+import argparse, json, resource, subprocess, sys, time, warnings
 from pathlib import Path
 from xai_lit.core import atomic_write
 
@@ -21,13 +26,17 @@ HERE = Path(__file__).parent
 ARMS = ('ce', 'supcon', 'excon-append', 'excon-fixed', 'edda-p0.1', 'edda-p0.25', 'edda-p0.5', 'edda-p1', 'random-p0.25')
 
 
-def child(arm, width, bs, steps, warmup, threads, device):
+def _rss_mb():
+    with open('/proc/self/statm') as f: return int(f.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+def child(arm, width, bs, steps, warmup, threads, device, arch='tiny', fp16=False):
     import torch
     from fastai.learner import Learner
     import fastai.callback.progress   # learn.no_bar()
     from fastai.callback.core import Callback
     from xai_lit.data import shapes_dataloaders
-    from xai_lit.models import tiny_resnet, contrastive_resnet, EXCON_LAYERS
+    from xai_lit.models import contrastive_resnet, EXCON_LAYERS, CONTRASTIVE_ARCHS
     from xai_lit.callback.supcon import SupConCallback
     from xai_lit.callback.excon import ExConCallback
     from xai_lit.callback.edda import EDDACallback, RandomOcclusionCallback
@@ -42,17 +51,25 @@ def child(arm, width, bs, steps, warmup, threads, device):
 
     dls = shapes_dataloaders(bs=bs, n_train=bs * steps, n_valid=bs, n_test=bs, device=device)
     timer = StepTimer()
-    if arm == 'ce': learn = Learner(dls, tiny_resnet(dls.c, width=width, seed=0), cbs=timer)
+    kwargs = dict(width=width, seed=0) if arch == 'tiny' else dict(seed=0)
+    classifier = lambda: CONTRASTIVE_ARCHS[arch](dls.c, **kwargs)
+    if arm == 'ce': learn = Learner(dls, classifier(), cbs=timer)
     elif arm.startswith(('edda', 'random')):
         kind, p = arm.split('-p')
         cb = (EDDACallback if kind == 'edda' else RandomOcclusionCallback)('layer3', p=float(p), warmup_epochs=0, monitor=False)
-        learn = Learner(dls, tiny_resnet(dls.c, width=width, seed=0), cbs=[timer, cb])
+        learn = Learner(dls, classifier(), cbs=[timer, cb])
     else:
-        cb = SupConCallback() if arm == 'supcon' else ExConCallback(EXCON_LAYERS['tiny'], batch=arm.split('-')[1])
-        learn = Learner(dls, contrastive_resnet('tiny', dls.c, width=width, seed=0), cbs=[timer, cb])
+        cb = SupConCallback() if arm == 'supcon' else ExConCallback(EXCON_LAYERS[arch], batch=arm.split('-')[1])
+        learn = Learner(dls, contrastive_resnet(arch, dls.c, **kwargs), cbs=[timer, cb])
+    if fp16: learn.to_fp16()
+    if device == 'cuda': torch.cuda.reset_peak_memory_stats()
+    before = _rss_mb()
     with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-2)
+    peak = (torch.cuda.max_memory_allocated() / 2**20 if device == 'cuda'
+            else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - before)
     times = sorted(timer.times[warmup:])
-    return dict(arm=arm, median=times[len(times) // 2], steps=len(times))
+    median = times[len(times) // 2]
+    return dict(arm=arm, median=median, images_per_s=bs / median, peak_mb=peak, steps=len(times))
 
 
 def main():
@@ -61,26 +78,32 @@ def main():
     p.add_argument('--steps', type=int, default=34); p.add_argument('--warmup', type=int, default=4)
     p.add_argument('--threads', type=int, default=2); p.add_argument('--child')
     p.add_argument('--device', default='cpu'); p.add_argument('--arms', nargs='*', default=list(ARMS))
+    p.add_argument('--arch', default='tiny', help='tiny, resnet18, resnet34 or resnet50 (CIFAR stems)')
+    p.add_argument('--fp16', action='store_true', help='mixed precision (fastai MixedPrecision; CUDA)')
     a = p.parse_args()
     if a.child:
-        print(json.dumps(child(a.child, a.width, a.bs, a.steps, a.warmup, a.threads, a.device))); return
+        print(json.dumps(child(a.child, a.width, a.bs, a.steps, a.warmup, a.threads, a.device, a.arch, a.fp16))); return
     rows = []
     for arm in a.arms:
         out = subprocess.run([sys.executable, __file__, '--child', arm, '--width', str(a.width), '--bs', str(a.bs),
-                              '--steps', str(a.steps), '--warmup', str(a.warmup), '--threads', str(a.threads), '--device', a.device],
+                              '--steps', str(a.steps), '--warmup', str(a.warmup), '--threads', str(a.threads), '--device', a.device,
+                              '--arch', a.arch] + (['--fp16'] if a.fp16 else []),
                              capture_output=True, text=True, check=True).stdout
         rows.append(json.loads(out.strip().splitlines()[-1])); print(rows[-1], flush=True)
     by = {r['arm']: r['median'] for r in rows}
     import torch
     where = torch.cuda.get_device_name() if a.device == 'cuda' else f'CPU, {a.threads} threads'
-    lines = ['# Training step time: CE, SupCon, ExCon, EDDA', '',
-             f'torch {torch.__version__}, {where}; tiny ResNet width {a.width}, batch {a.bs} images '
+    model = f'tiny ResNet width {a.width}' if a.arch == 'tiny' else f'{a.arch} (CIFAR stem)'
+    memory = 'peak CUDA memory' if a.device == 'cuda' else 'peak RSS growth'
+    lines = ['# Training step time, throughput and memory: CE, SupCon, ExCon, EDDA', '',
+             f'torch {torch.__version__}, {where}{", mixed precision" if a.fp16 else ""}; {model}, batch {a.bs} images '
              f'(two views each for SupCon/ExCon; plus 2p occluded copies for EDDA), 32x32 shapes data; median of {a.steps - a.warmup} steps after {a.warmup}', '',
-             '| arm | s / step | / CE | / SupCon |', '|---|---|---|---|']
+             f'| arm | s / step | images / s | / CE | / SupCon | {memory} (MB) |', '|---|---|---|---|---|---|']
     ratio = lambda r, base: f"{r['median'] / by[base]:.2f}" if base in by else ''
-    lines += [f"| {r['arm']} | {r['median']:.3f} | {ratio(r, 'ce')} | {ratio(r, 'supcon')} |" for r in rows]
+    lines += [f"| {r['arm']} | {r['median']:.3f} | {r['images_per_s']:.0f} | {ratio(r, 'ce')} | {ratio(r, 'supcon')} | {r['peak_mb']:.0f} |"
+              for r in rows]
     text = '\n'.join(lines) + '\n'
-    name = 'train_speed.md' if a.device == 'cpu' else f'train_speed_{a.device}.md'
+    name = '_'.join(['train_speed'] + ([a.device] if a.device != 'cpu' else []) + ([a.arch] if a.arch != 'tiny' else [])) + '.md'
     with atomic_write(HERE / 'results' / name) as f: f.write(text)
     print(text)
 

@@ -24,6 +24,8 @@ from .models import ContrastiveModel, torchvision_classifier, CONTRASTIVE_ARCHS
 from .metrics import evaluate, results_table, ece, robust_accuracy, pointing_chance
 from .train import METHODS, RECIPES, method_learner, method_model, recipe_learner, fit_recipe, get_dataloaders
 from .viz import plot_maps, save_figure, overlay, to_display, spatial_layers
+from .distributed import distrib_ctx, init_distributed, is_main_process, per_process_batch
+from .resume import CheckpointCallback
 
 # %% auto #0
 __all__ = ['EXPLAINERS', 'TITLES', 'LAYERLESS', 'DEMO_SETTINGS', 'DEMO_METHODS', 'make_explainer', 'train_methods',
@@ -70,7 +72,7 @@ def train_methods(dls, methods=DEMO_METHODS, epochs: int = 8, width: int = 16, l
     learners, say = {}, _say(verbose)
     for method in methods:
         set_seed(seed)
-        options = dict(warmup_epochs=max(1, epochs // 2)) if method in ('excon', 'edda') else {}
+        options = dict(warmup_epochs=max(1, epochs // 2)) if method in ('excon', 'edda', 'occlusion') else {}
         learn = method_learner(dls, method, seed=seed, model_kwargs=dict(width=width), **options)
         t = time.time()
         with (nullcontext() if verbose else learn.no_bar()), learn.no_logging(): learn.fit_one_cycle(epochs, lr)
@@ -289,22 +291,29 @@ def _parse_options(pairs):
     return options
 
 def cmd_train(a):
+    init_distributed()   # a no-op unless torchrun or accelerate launch started several processes
     options = _parse_options(a.option)
     if a.recipe:
         overrides = {k: v for k, v in dict(arch=a.arch, epochs=a.epochs, bs=a.bs, lr=a.lr).items() if v is not None}
         if a.data: overrides['data'] = a.data
         if options: overrides['options'] = {**RECIPES[a.recipe].options, **options} if a.recipe in RECIPES else options
         learn = recipe_learner(a.recipe, path=a.path, **overrides)
-        fit_recipe(learn)
+        fit = lambda cbs: fit_recipe(learn, cbs=cbs)
         method, arch, model_kwargs = learn.recipe.method, learn.recipe.arch, {}
     else:
         method, arch = a.method or 'ce', a.arch or 'tiny'
         model_kwargs = dict(width=a.width) if arch == 'tiny' else {}
-        dls = get_dataloaders(a.data or 'shapes', bs=a.bs or 128, path=a.path)
+        dls = get_dataloaders(a.data or 'shapes', bs=per_process_batch(a.bs or 128), path=a.path)
         learn = method_learner(dls, method, arch, seed=a.seed, model_kwargs=model_kwargs, **options)
-        learn.fit_one_cycle(a.epochs or 5, a.lr or 5e-3)
+        fit = lambda cbs: learn.fit_one_cycle(a.epochs or 5, a.lr or 5e-3, cbs=cbs)
+    if a.fp16:
+        if not torch.cuda.is_available(): raise UsageError("fp16: mixed precision needs a GPU, and none is visible")
+        learn.to_fp16()
+    state = Path(a.checkpoint) if a.checkpoint else Path(a.out).with_suffix('.state.pth')
+    with distrib_ctx(learn): fit(CheckpointCallback(state, resume=a.resume))
+    if not is_main_process(): return
     path = save_checkpoint(learn, a.out, method=method, arch=arch, model_kwargs=model_kwargs, data=str(a.data or 'shapes'))
-    print(f'model saved to {path}')
+    print(f'model saved to {path}; training state (for --resume) in {state}')
 
 def _evaluation_batches(dls, n):
     loader = dls[2] if len(dls.loaders) > 2 else dls.valid
@@ -381,6 +390,9 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument('--seed', type=int, default=0)
     t.add_argument('--option', action='append', metavar='KEY=VALUE', help="the method's callback option, e.g. p=0.5 (repeatable)")
     t.add_argument('--out', default='model.pth')
+    t.add_argument('--checkpoint', help='training state written after each epoch (default: OUT with .state.pth)')
+    t.add_argument('--resume', action='store_true', help='go on from --checkpoint if it exists')
+    t.add_argument('--fp16', action='store_true', help='mixed precision (GPU)')
     t.set_defaults(run=cmd_train)
     v = sub.add_parser('evaluate', help='score explainers on a data set: faithfulness and, with masks, localisation')
     v.add_argument('--weights', help='checkpoint or state dict (default: --arch with random weights)')

@@ -23,8 +23,8 @@ from .callback.core import plain_model
 
 # %% auto #0
 __all__ = ['DISTRIBUTED_CASES', 'all_reduce_sum', 'CPUSyncBatchNorm', 'sync_batchnorm', 'unsync_batchnorm', 'ShardedDL',
-           'ShardedTrainer', 'distrib_ctx', 'init_distributed', 'is_main_process', 'main_process_first',
-           'combine_shards']
+           'ShardedTrainer', 'distrib_ctx', 'init_distributed', 'per_process_batch', 'is_main_process',
+           'main_process_first', 'combine_shards']
 
 # %% ../nbs/35_distributed.ipynb #2146f383
 class _AllReduceSum(torch.autograd.Function):
@@ -151,6 +151,13 @@ def init_distributed() -> int:
         from accelerate.state import PartialState
         PartialState(cpu=not torch.cuda.is_available())
     return world_size()
+
+def per_process_batch(bs: int, # The global batch size: what one step of all the processes together sees
+                     ) -> int:
+    "The batch size each process loads so that a step of all processes sees `bs` images."
+    n = max(num_distrib(), 1)
+    if bs % n: raise ValueError(f"bs: expected a batch size divisible by the {n} processes, got {bs}")
+    return bs // n
 
 def is_main_process() -> bool:
     "Whether this process writes files: rank 0 of a launch, or a process on its own."

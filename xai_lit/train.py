@@ -23,6 +23,7 @@ from .models import CONTRASTIVE_ARCHS, EXCON_LAYERS, contrastive_resnet
 from .callback.supcon import SupConCallback
 from .callback.excon import ExConCallback
 from .callback.edda import EDDACallback, RandomOcclusionCallback
+from .distributed import per_process_batch
 
 # %% auto #0
 __all__ = ['METHODS', 'CONTRASTIVE_METHODS', 'EDDA_LAYER', 'OFFLINE_DATA', 'RECIPES', 'method_model', 'method_callback',
@@ -141,7 +142,7 @@ def recipe_learner(recipe: str|Recipe, # A name from `RECIPES` or a `Recipe`
     if isinstance(recipe, str):
         _check_choice(recipe, RECIPES, 'recipe'); recipe = RECIPES[recipe]
     recipe = replace(recipe, **overrides)
-    dls = dls if dls is not None else get_dataloaders(recipe.data, recipe.bs, path)
+    dls = dls if dls is not None else get_dataloaders(recipe.data, per_process_batch(recipe.bs), path)
     cbs = L(AugmentCallback() if recipe.augment and recipe.method not in CONTRASTIVE_METHODS else None) + L(cbs)
     opt_func = partial(SGD, mom=recipe.momentum, decouple_wd=False)
     learn = method_learner(dls, recipe.method, recipe.arch, cbs=cbs, opt_func=opt_func, wd=recipe.wd, **recipe.options)
