@@ -35,8 +35,8 @@ def rng_states(dls=None) -> dict:
 
 def set_rng_states(state: dict, dls=None):
     "Put back what `rng_states` returned."
-    random.setstate(state['python']); np.random.set_state(state['numpy']); torch.set_rng_state(state['torch'])
-    if state['cuda'] is not None and torch.cuda.is_available(): torch.cuda.set_rng_state(state['cuda'])
+    random.setstate(state['python']); np.random.set_state(state['numpy']); torch.set_rng_state(state['torch'].cpu())
+    if state['cuda'] is not None and torch.cuda.is_available(): torch.cuda.set_rng_state(state['cuda'].cpu())
     if dls is not None:
         for rng, saved in zip(_loader_rngs(dls), state['loaders']): rng.setstate(saved)
 
@@ -60,7 +60,9 @@ class CheckpointCallback(Callback):
 
     def before_fit(self):
         self.start, self.pending_rng, self.pending_smooth, self.history = 0, None, None, []
-        if self.resume and self.path.exists(): self.load(torch.load(self.path, map_location='cpu', weights_only=False))
+        if self.resume and self.path.exists():   # tensors onto the model's device, as the optimiser's state must be
+            device = next(plain_model(self.learn.model).parameters()).device
+            self.load(torch.load(self.path, map_location=device, weights_only=False))
 
     def load(self, ckpt: dict):
         "Put the model, optimiser, scaler and history of `ckpt` in place; its epochs will be skipped."
@@ -71,7 +73,8 @@ class CheckpointCallback(Callback):
             raise ValueError(f"path: {self.path} was written by {ckpt['world_size']} processes, this fit has {world_size()}")
         plain_model(self.learn.model).load_state_dict(ckpt['model'])
         self.learn.opt.load_state_dict(ckpt['opt'])
-        if ckpt.get('scaler') is not None and hasattr(self.learn, 'scaler'): self.learn.scaler.load_state_dict(ckpt['scaler'])
+        scaler = getattr(self.learn, 'scaler', None)   # fastai's MixedPrecision makes it in before_fit
+        if ckpt.get('scaler') and scaler is not None: scaler.load_state_dict(ckpt['scaler'])
         self.start, self.history, self.pending_smooth = ckpt['epoch'], ckpt['history'], ckpt.get('smooth_loss')
         self.pending_rng = ckpt['rng'][dist.get_rank() if world_size() > 1 else 0]
 
