@@ -115,8 +115,8 @@ _edda = dict(arch='resnet18', epochs=200, bs=128, lr=0.1, wd=5e-4, augment=True,
 RECIPES = {
     'excon-cifar100': Recipe(data='cifar100', bs=256, options=dict(warmup_epochs=50, linear='epoch'), **_excon),
     'supcon-cifar100': Recipe(**{**_excon, 'method': 'supcon'}, data='cifar100', bs=256, options=dict(linear='epoch')),
-    'excon-tinyimagenet': Recipe(data='tiny_imagenet', bs=128, options=dict(warmup_epochs=0, linear='epoch'), **_excon),
-    'supcon-tinyimagenet': Recipe(**{**_excon, 'method': 'supcon'}, data='tiny_imagenet', bs=128, options=dict(linear='epoch')),
+    'excon-tiny_imagenet': Recipe(data='tiny_imagenet', bs=128, options=dict(warmup_epochs=0, linear='epoch'), **_excon),
+    'supcon-tiny_imagenet': Recipe(**{**_excon, 'method': 'supcon'}, data='tiny_imagenet', bs=128, options=dict(linear='epoch')),
     **{f'{m}-{d}': Recipe(method=m, data=d, **_edda) for m in ('ce', 'edda', 'occlusion') for d in ('cifar100', 'tiny_imagenet')},
 }
 
