@@ -22,9 +22,9 @@ from .losses import world_size, collective_device
 from .callback.core import plain_model
 
 # %% auto #0
-__all__ = ['DISTRIBUTED_CASES', 'all_reduce_sum', 'CPUSyncBatchNorm', 'sync_batchnorm', 'unsync_batchnorm', 'ShardedDL',
-           'ShardedTrainer', 'distrib_ctx', 'init_distributed', 'per_process_batch', 'is_main_process',
-           'main_process_first', 'combine_shards']
+__all__ = ['all_reduce_sum', 'CPUSyncBatchNorm', 'sync_batchnorm', 'unsync_batchnorm', 'ShardedDL', 'ShardedTrainer',
+           'distrib_ctx', 'init_distributed', 'per_process_batch', 'is_main_process', 'main_process_first',
+           'combine_shards']
 
 # %% ../nbs/35_distributed.ipynb #2146f383
 class _AllReduceSum(torch.autograd.Function):
@@ -185,7 +185,7 @@ def combine_shards(dl, world: int = 2):
 
 def _flip(x: Tensor) -> Tensor: return x.flip(-1)
 
-DISTRIBUTED_CASES = {   # each method's options in the test: fixed views in place of random ones
+_DISTRIBUTED_CASES = {   # each method's options in the test: fixed views in place of random ones
     'ce': {},
     'supcon': dict(views=_flip, linear='epoch', linear_views=_flip),
     'excon': dict(views=_flip, warmup_epochs=0),
@@ -207,7 +207,7 @@ def _two_step_fit(method: str, world: int = 2, sync_bn: bool = True, bs: int = 4
     if world_size() == 1: combine_shards(dls.train, world)
     from fastai.optimizer import SGD
     learn = method_learner(dls, method, model_kwargs=dict(width=4), seed=0, opt_func=partial(SGD, mom=0.9),
-                           **DISTRIBUTED_CASES[method])
+                           **_DISTRIBUTED_CASES[method])
     try:
         with distrib_ctx(learn, sync_bn=sync_bn), learn.no_bar(), learn.no_logging():
             learn.fit(epochs, 0.05, cbs=_Crash() if crash else None)

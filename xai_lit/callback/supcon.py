@@ -48,7 +48,7 @@ class SupConCallback(LossSwapCallback, StatsCallbackMixin):
         self.parts = contrastive_parts(self.learn.model)
         if self.views is None: self.views = ContrastiveViews(stats=getattr(self.dls, 'stats', None))
         self._add_stats()
-        self._fc_flags = None
+        self._restore_fc()   # what a crashed fit left frozen (fastai skips `after_fit` on errors)
         if self.linear == 'epoch' and world_size() > 1: self._fc_flags = self._set_fc_grad(False)
 
     def _set_fc_grad(self, flag: bool) -> list[bool]:
