@@ -20,14 +20,11 @@ Results go to bench/results/train_speed.md (written atomically) and to stdout.
 import argparse, json, resource, subprocess, sys, time, warnings
 from pathlib import Path
 from xai_lit.core import atomic_write
+from explainers import rss_mb   # bench/ is on the path when a script here runs
 
 warnings.filterwarnings('ignore')
 HERE = Path(__file__).parent
 ARMS = ('ce', 'supcon', 'excon-append', 'excon-fixed', 'edda-p0.1', 'edda-p0.25', 'edda-p0.5', 'edda-p1', 'random-p0.25')
-
-
-def _rss_mb():
-    with open('/proc/self/statm') as f: return int(f.read().split()[1]) * resource.getpagesize() / 2**20
 
 
 def child(arm, width, bs, steps, warmup, threads, device, arch='tiny', fp16=False):
@@ -63,7 +60,7 @@ def child(arm, width, bs, steps, warmup, threads, device, arch='tiny', fp16=Fals
         learn = Learner(dls, contrastive_resnet(arch, dls.c, **kwargs), cbs=[timer, cb])
     if fp16: learn.to_fp16()
     if device == 'cuda': torch.cuda.reset_peak_memory_stats()
-    before = _rss_mb()
+    before = rss_mb()
     with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-2)
     peak = (torch.cuda.max_memory_allocated() / 2**20 if device == 'cuda'
             else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - before)
