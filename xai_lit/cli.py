@@ -24,7 +24,7 @@ from .models import ContrastiveModel, torchvision_classifier, CONTRASTIVE_ARCHS
 from .metrics import evaluate, results_table, ece, robust_accuracy, pointing_chance
 from .train import METHODS, RECIPES, method_learner, method_model, recipe_learner, fit_recipe, get_dataloaders
 from .viz import plot_maps, save_figure, overlay, to_display, spatial_layers
-from .distributed import distrib_ctx, init_distributed, is_main_process, per_process_batch
+from .distributed import distrib_ctx, is_main_process, per_process_batch, process_group
 from .resume import CheckpointCallback
 
 # %% auto #0
@@ -291,7 +291,9 @@ def _parse_options(pairs):
     return options
 
 def cmd_train(a):
-    init_distributed()   # a no-op unless torchrun or accelerate launch started several processes
+    with process_group(): _train(a)   # a no-op unless torchrun or accelerate launch started several processes
+
+def _train(a):
     options = _parse_options(a.option)
     if a.recipe:
         overrides = {k: v for k, v in dict(arch=a.arch, epochs=a.epochs, bs=a.bs, lr=a.lr).items() if v is not None}

@@ -23,8 +23,8 @@ from .callback.core import plain_model
 
 # %% auto #0
 __all__ = ['all_reduce_sum', 'CPUSyncBatchNorm', 'sync_batchnorm', 'unsync_batchnorm', 'ShardedDL', 'ShardedTrainer',
-           'distrib_ctx', 'init_distributed', 'per_process_batch', 'is_main_process', 'main_process_first',
-           'combine_shards']
+           'distrib_ctx', 'init_distributed', 'process_group', 'per_process_batch', 'is_main_process',
+           'main_process_first', 'combine_shards']
 
 # %% ../nbs/35_distributed.ipynb #2146f383
 class _AllReduceSum(torch.autograd.Function):
@@ -151,6 +151,16 @@ def init_distributed() -> int:
         from accelerate.state import PartialState
         PartialState(cpu=not torch.cuda.is_available())
     return world_size()
+
+@contextmanager
+def process_group():
+    "Join the launch's process group for the block and leave it at the end, once every process got there; the world size."
+    joined = num_distrib() > 1 and not dist.is_initialized()
+    try: yield init_distributed()
+    except BaseException:
+        if joined and dist.is_initialized(): dist.destroy_process_group()   # no barrier: the others may be gone
+        raise
+    if joined and dist.is_initialized(): dist.barrier(); dist.destroy_process_group()
 
 def per_process_batch(bs: int, # The global batch size: what one step of all the processes together sees
                      ) -> int:
