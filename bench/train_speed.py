@@ -9,7 +9,9 @@ batch modes. EDDA and the control train the plain classifier, Grad-CAM at `layer
 monitor is off (it costs nothing in a training step). Each arm runs in its own process.
 
 Throughput is training images per second (the batch size over the median step; SupCon/ExCon's two views and EDDA's
-occluded copies count as the one image they come from). Memory: on CUDA the peak of `torch.cuda.max_memory_allocated`
+occluded copies count as the one image they come from). Items / image is what the forward and backward pass train on
+per image of the batch: 1 for CE, 2 views for SupCon, 2 + the rejected share for ExCon's 'append' mode (its
+background items), 1 + 2p for EDDA; the explanation and gate passes are not counted. Memory: on CUDA the peak of `torch.cuda.max_memory_allocated`
 during the fit; on the CPU the growth of the process's peak resident memory over what it held before the fit.
 
     python bench/train_speed.py                  # tiny ResNet width 16, bs 128
@@ -42,8 +44,9 @@ def child(arm, width, bs, steps, warmup, threads, device, arch='tiny', fp16=Fals
 
     class StepTimer(Callback):
         order = -100
-        def before_fit(self): self.times = []
+        def before_fit(self): self.times, self.items = [], []
         def before_batch(self): sync(); self.t = time.perf_counter()
+        def after_pred(self): self.items.append(len(self.pred))   # what the step trains on: views, appended items, copies
         def after_step(self): sync(); self.times.append(time.perf_counter() - self.t)
 
     dls = shapes_dataloaders(bs=bs, n_train=bs * steps, n_valid=bs, n_test=bs, device=device)
@@ -66,7 +69,9 @@ def child(arm, width, bs, steps, warmup, threads, device, arch='tiny', fp16=Fals
             else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - before)
     times = sorted(timer.times[warmup:])
     median = times[len(times) // 2]
-    return dict(arm=arm, median=median, images_per_s=bs / median, peak_mb=peak, steps=len(times))
+    items = timer.items[warmup:len(timer.times)]
+    return dict(arm=arm, median=median, images_per_s=bs / median, peak_mb=peak, steps=len(times),
+                items_per_image=sum(items) / len(items) / bs)
 
 
 def main():
@@ -95,9 +100,9 @@ def main():
     lines = ['# Training step time, throughput and memory: CE, SupCon, ExCon, EDDA', '',
              f'torch {torch.__version__}, {where}{", mixed precision" if a.fp16 else ""}; {model}, batch {a.bs} images '
              f'(two views each for SupCon/ExCon; plus 2p occluded copies for EDDA), 32x32 shapes data; median of {a.steps - a.warmup} steps after {a.warmup}', '',
-             f'| arm | s / step | images / s | / CE | / SupCon | {memory} (MB) |', '|---|---|---|---|---|---|']
+             f'| arm | s / step | images / s | items / image | / CE | / SupCon | {memory} (MB) |', '|---|---|---|---|---|---|---|']
     ratio = lambda r, base: f"{r['median'] / by[base]:.2f}" if base in by else ''
-    lines += [f"| {r['arm']} | {r['median']:.3f} | {r['images_per_s']:.0f} | {ratio(r, 'ce')} | {ratio(r, 'supcon')} | {r['peak_mb']:.0f} |"
+    lines += [f"| {r['arm']} | {r['median']:.3f} | {r['images_per_s']:.0f} | {r['items_per_image']:.2f} | {ratio(r, 'ce')} | {ratio(r, 'supcon')} | {r['peak_mb']:.0f} |"
               for r in rows]
     text = '\n'.join(lines) + '\n'
     name = '_'.join(['train_speed'] + ([a.device] if a.device != 'cpu' else []) + ([a.arch] if a.arch != 'tiny' else [])) + '.md'
