@@ -9,7 +9,8 @@ from __future__ import annotations
 import torch, torch.nn as nn
 from torch import Tensor
 from fastcore.meta import delegates
-from .core import LayerExplainer, forward_with_activations, gradients, target_scores, class_indices
+from .core import (LayerExplainer, forward_with_activations, gradients, target_scores, class_indices,
+                          check_batch_size, inputs_per_pass)
 
 # %% auto #0
 __all__ = ['GradientCAM', 'GradCAM', 'GradCAMPlusPlus', 'XGradCAM', 'LayerCAM', 'IntegratedGradCAM']
@@ -71,13 +72,12 @@ class IntegratedGradCAM(GradCAM):
     def __init__(self, model, layer,
                  steps: int = 50, # Riemann steps m along the path
                  baseline: float|Tensor = 0., # The path's start x' (a value, or a tensor broadcastable to x)
-                 batch_size: int = 64, # Path points per forward/backward pass
+                 batch_size: int|None = None, # Path points per forward/backward pass; None: `inputs_per_pass`
                  official_code: bool = False, # Left Riemann sum and a ReLU per step, as the authors' code
                  **kwargs):
         if steps < 1: raise ValueError(f"steps: expected a positive int, got {steps}")
-        if batch_size < 1: raise ValueError(f"batch_size: expected a positive int, got {batch_size}")
         super().__init__(model, layer, **kwargs)
-        self.steps, self.baseline, self.batch_size, self.official_code = steps, baseline, batch_size, official_code
+        self.steps, self.baseline, self.batch_size, self.official_code = steps, baseline, check_batch_size(batch_size), official_code
 
     def path(self, x: Tensor) -> tuple[Tensor, Tensor]:
         "The path points x_t of all images, (B*m, C, H, W), and the image each belongs to, (B*m,)."
@@ -94,7 +94,7 @@ class IntegratedGradCAM(GradCAM):
             classes = class_indices(target, logits)
         points, image_idx = self.path(x)
         total = None
-        for chunk in torch.arange(len(points), device=x.device).split(self.batch_size):
+        for chunk in torch.arange(len(points), device=x.device).split(inputs_per_pass(self.batch_size, x)):
             step_target = target if callable(target) else classes[image_idx[chunk]]
             term = super().attribute(points[chunk], step_target)
             if self.official_code: term = term.relu()

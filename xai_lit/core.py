@@ -16,9 +16,10 @@ from torch import Tensor
 from fastcore.basics import store_attr
 
 # %% auto #0
-__all__ = ['find_layer', 'layer_name', 'plain_tensor', 'check_images', 'class_indices', 'target_scores', 'model_as_found',
-           'record_activations', 'forward_with_activations', 'gradients', 'upsample', 'minmax', 'threshold_mask',
-           'topk_mask', 'atomic_write', 'Explainer', 'LayerExplainer']
+__all__ = ['CPU_PIXELS_PER_PASS', 'find_layer', 'layer_name', 'plain_tensor', 'check_images', 'class_indices', 'target_scores',
+           'model_as_found', 'record_activations', 'forward_with_activations', 'gradients', 'upsample', 'minmax',
+           'threshold_mask', 'topk_mask', 'check_batch_size', 'inputs_per_pass', 'atomic_write', 'Explainer',
+           'LayerExplainer']
 
 # %% ../nbs/00_core.ipynb #5b391a0f
 def find_layer(model: nn.Module, # The model that holds the layer
@@ -195,6 +196,23 @@ def topk_mask(maps: Tensor, # Maps (B, H, W)
     return keep.view_as(maps)
 
 # %% ../nbs/00_core.ipynb #f5d76b1a
+CPU_PIXELS_PER_PASS = 2 ** 18
+
+def check_batch_size(batch_size):
+    "`batch_size` itself if it is a positive int or None; otherwise an error that says so."
+    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
+        raise ValueError(f"batch_size: expected a positive int or None, got {batch_size!r}")
+    return batch_size
+
+def inputs_per_pass(batch_size: int|None, # Inputs per forward pass as asked for; None: chosen for `x`
+                    x: Tensor, # The inputs: their device and image size decide
+                   ) -> int:
+    "`batch_size`, or if None: 64 on a GPU, about `CPU_PIXELS_PER_PASS` input pixels' worth of images on the CPU."
+    if check_batch_size(batch_size) is not None: return batch_size
+    if x.device.type != 'cpu': return 64
+    return max(1, CPU_PIXELS_PER_PASS // (x.shape[-2] * x.shape[-1]))
+
+# %% ../nbs/00_core.ipynb #9c6cea83
 @contextmanager
 def atomic_write(path, # The file to write
                  mode: str = 'w', # 'w' for text, 'wb' for bytes
@@ -209,7 +227,7 @@ def atomic_write(path, # The file to write
     except BaseException:
         os.unlink(tmp); raise
 
-# %% ../nbs/00_core.ipynb #9c6cea83
+# %% ../nbs/00_core.ipynb #b50fd1d9
 class Explainer:
     "Base of all explainers: `explainer(x, target)` -> maps (B, H, W) in [0, 1]. Subclasses write `attribute`."
     def __init__(self,

@@ -11,7 +11,8 @@ from collections.abc import Callable
 import torch, torch.nn as nn
 from torch import Tensor
 from fastprogress.fastprogress import progress_bar
-from .core import (Explainer, LayerExplainer, forward_with_activations, class_indices, upsample, minmax)
+from .core import (Explainer, LayerExplainer, forward_with_activations, class_indices, upsample, minmax,
+                          check_batch_size, inputs_per_pass)
 
 # %% auto #0
 __all__ = ['score_masked_inputs', 'ScoreCAM', 'RISE']
@@ -23,11 +24,11 @@ def score_masked_inputs(model: nn.Module, # The classifier
                         image_idx: Tensor, # The image of each pair, (M,)
                         class_idx: Tensor|None = None, # The target class of each image, (B,)
                         score: str|Callable = 'probability', # 'probability', 'logit', or logits (n, C) -> (n,)
-                        batch_size: int = 64, # Masked inputs per forward pass: bounds the memory
+                        batch_size: int|None = None, # Masked inputs per forward pass, bounds the memory; None: `inputs_per_pass`
                         progress: bool|None = None, # Show a progress bar; None: when there are more than 8 chunks
                        ) -> Tensor:
     "The score of each masked input `x[image_idx[j]] * masks(j)`, (M,), scored `batch_size` at a time."
-    if batch_size < 1: raise ValueError(f"batch_size: expected a positive int, got {batch_size}")
+    batch_size = inputs_per_pass(batch_size, x)
     if not callable(score) and score not in ('probability', 'logit'):
         raise ValueError(f"score: expected 'probability', 'logit' or a callable, got {score!r}")
     out = x.new_empty(len(image_idx), dtype=torch.float32)
@@ -50,7 +51,7 @@ class ScoreCAM(LayerExplainer):
                  model: nn.Module, # The classifier to explain
                  layer: str|nn.Module, # The layer whose channels become masks
                  weights: str = 'probability', # 'probability' (the authors' code) or 'softmax' over channels of logits
-                 batch_size: int = 64, # Masked inputs per forward pass
+                 batch_size: int|None = None, # Masked inputs per forward pass; None: `inputs_per_pass`
                  progress: bool|None = None, # Show a progress bar; None: for long runs
                  train: bool|None = False, # Explain in train mode (True), eval mode (False) or as found (None)
                  relu: bool = True, # Keep only positive evidence before normalising
@@ -58,7 +59,7 @@ class ScoreCAM(LayerExplainer):
         if weights not in ('probability', 'softmax'):
             raise ValueError(f"weights: expected 'probability' or 'softmax', got {weights!r}")
         super().__init__(model, layer, train, relu)
-        self.weights, self.batch_size, self.progress = weights, batch_size, progress
+        self.weights, self.batch_size, self.progress = weights, check_batch_size(batch_size), progress
 
     def attribute(self, x, target):
         logits, (acts,) = forward_with_activations(self.model, x, [self.layer], [self.layer_name], differentiable=False)
@@ -86,7 +87,7 @@ class RISE(Explainer):
                  n_masks: int = 4000, # Number of random masks N
                  grid_size: int = 7, # Cells per side s of the low-resolution grids
                  p: float = 0.5, # Probability that a cell is kept
-                 batch_size: int = 64, # Masked inputs per forward pass
+                 batch_size: int|None = None, # Masked inputs per forward pass; None: `inputs_per_pass`
                  seed: int = 0, # Seed of the masks
                  progress: bool|None = None, # Show a progress bar; None: for long runs
                  train: bool|None = False, # Explain in train mode (True), eval mode (False) or as found (None)
@@ -95,7 +96,8 @@ class RISE(Explainer):
         if grid_size < 1: raise ValueError(f"grid_size: expected a positive int, got {grid_size}")
         if not 0 < p < 1: raise ValueError(f"p: expected a probability in (0, 1), got {p}")
         super().__init__(model, train, relu=False)
-        self.n_masks, self.grid_size, self.p, self.batch_size, self.seed, self.progress = n_masks, grid_size, p, batch_size, seed, progress
+        self.n_masks, self.grid_size, self.p, self.seed, self.progress = n_masks, grid_size, p, seed, progress
+        self.batch_size = check_batch_size(batch_size)
 
     def mask_grids(self, size: tuple[int, int]) -> tuple[Tensor, Tensor]:
         "The seeded binary grids (N, s, s) and each mask's crop offset (N, 2), for images of `size`."
@@ -125,7 +127,7 @@ class RISE(Explainer):
         scores = score_masked_inputs(self.model, x, mask_of, image_idx, classes, score, self.batch_size,
                                      self.progress).view(len(x), n)
         saliency = x.new_zeros(len(x), size[0] * size[1], dtype=torch.float32)
-        for chunk in torch.arange(n, device=x.device).split(self.batch_size):
+        for chunk in torch.arange(n, device=x.device).split(inputs_per_pass(self.batch_size, x)):
             saliency += scores[:, chunk] @ self.masks(chunk, grids, shifts, size).flatten(1)
         return saliency.view(len(x), *size) / (n * self.p)
 

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 import torch, torch.nn as nn
 from torch import Tensor
 from .core import (Explainer, plain_tensor, find_layer, layer_name, record_activations, forward_with_activations,
-                          gradients, target_scores, class_indices, upsample, minmax, model_as_found, check_images)
+                          gradients, target_scores, class_indices, upsample, minmax, model_as_found, check_images,
+                          check_batch_size, inputs_per_pass)
 from .perturb import score_masked_inputs
 
 # %% auto #0
@@ -84,14 +85,14 @@ class SISE(Explainer):
                  layers: Sequence[str|nn.Module]|None = None, # Block layers; None: `block_layers(model, x)`
                  mu: float = 0., # Keep channels whose mean gradient exceeds mu * the largest one
                  fusion: str = 'otsu', # 'otsu' (binary masks, the paper) or 'otsu_soft' (the course code)
-                 batch_size: int = 64, # Masked inputs per forward pass
+                 batch_size: int|None = None, # Masked inputs per forward pass; None: `inputs_per_pass`
                  progress: bool|None = None, # Show a progress bar; None: for long runs
                  train: bool|None = False, # Explain in train mode (True), eval mode (False) or as found (None)
                 ):
         if fusion not in ('otsu', 'otsu_soft'): raise ValueError(f"fusion: expected 'otsu' or 'otsu_soft', got {fusion!r}")
         super().__init__(model, train, relu=False)
         self.layer_names = None if layers is None else [layer_name(model, find_layer(model, l)) for l in layers]
-        self.mu, self.fusion, self.batch_size, self.progress = mu, fusion, batch_size, progress
+        self.mu, self.fusion, self.batch_size, self.progress = mu, fusion, check_batch_size(batch_size), progress
         self.last_counts = None
 
     def select(self, alpha: Tensor) -> Tensor:
@@ -134,7 +135,7 @@ class SISE(Explainer):
         scores = score_masked_inputs(self.model, x, mask_of, pairs // n_channels, classes, score,
                                      self.batch_size, self.progress)
         total = x.new_zeros(len(x), size[0] * size[1], dtype=torch.float32)
-        for chunk in torch.arange(len(pairs), device=x.device).split(self.batch_size):
+        for chunk in torch.arange(len(pairs), device=x.device).split(inputs_per_pass(self.batch_size, x)):
             m = mask_of(chunk).flatten(1)
             total.index_add_(0, pairs[chunk] // n_channels, scores[chunk, None] * m / m.sum(1, keepdim=True))
         return minmax(total.view(len(x), *size))
