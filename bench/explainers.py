@@ -5,7 +5,8 @@ the call) is its own and no library's leftovers slow down another. Sections:
 
   models      every explainer on one image: ResNet-18 at 224 (add resnet50-224 with --models), and the tiny CNN at 32
   scorecam    the issue's comparison: ResNet-18, one 112x112 image, layer4 (512 masks), chunks of 64: xai_lit,
-              torchcam, pytorch-grad-cam, and the bare cost of 512 masked forward passes
+              torchcam, pytorch-grad-cam, and the bare cost of 512 masked forward passes; then xai_lit with its
+              default chunks (`inputs_per_pass`)
   toy         SISE vs Ada-SISE on the trained tiny CNN: time, masks scored and localisation (EBPG) on 64 toy images
 
     python bench/explainers.py                       # all sections, CPU-sized
@@ -24,10 +25,9 @@ EXPLAINERS = {  # name: (module, class, keyword arguments; 'layer' is filled in 
     'GradCAM': ('xai_lit.cam', 'GradCAM', {}), 'GradCAMPlusPlus': ('xai_lit.cam', 'GradCAMPlusPlus', {}),
     'XGradCAM': ('xai_lit.cam', 'XGradCAM', {}), 'LayerCAM': ('xai_lit.cam', 'LayerCAM', {}),
     'IntegratedGradCAM': ('xai_lit.cam', 'IntegratedGradCAM', {'steps': 50}),
-    'ScoreCAM': ('xai_lit.perturb', 'ScoreCAM', {'batch_size': 64}),
-    'RISE': ('xai_lit.perturb', 'RISE', {'n_masks': 4000, 'batch_size': 64}),
-    'SISE': ('xai_lit.sise', 'SISE', {'batch_size': 64}), 'AdaSISE': ('xai_lit.sise', 'AdaSISE', {'batch_size': 64}),
-}
+    'ScoreCAM': ('xai_lit.perturb', 'ScoreCAM', {}), 'RISE': ('xai_lit.perturb', 'RISE', {'n_masks': 4000}),
+    'SISE': ('xai_lit.sise', 'SISE', {}), 'AdaSISE': ('xai_lit.sise', 'AdaSISE', {}),
+}   # default chunks (`inputs_per_pass`): what a user gets
 LAYERLESS = {'RISE', 'SISE', 'AdaSISE'}
 WARM_UP = {'GradCAM', 'GradCAMPlusPlus', 'XGradCAM', 'LayerCAM', 'IntegratedGradCAM'}  # cheap: timed after a warm-up call
 MODELS = {'resnet18-224': ('resnet18', 224, 'layer4'), 'resnet50-224': ('resnet50', 224, 'layer4'),
@@ -45,14 +45,18 @@ def build_model(arch):
     return (tiny_cnn() if arch == 'tiny_cnn' else getattr(torchvision.models, arch)(num_classes=1000)).eval()
 
 
-def measure(fn, warm_up=False):
+def measure(fn, warm_up=False, repeats=7):
     """Seconds and peak MB above the resident size before the first call of `fn`. With `warm_up`, the first call
-    gives the memory and a second one the time (the process's peak cannot be reset between calls)."""
+    gives the memory and the median of `repeats` more calls the time (the process's peak cannot be reset between
+    calls; one call of a cheap explainer takes milliseconds and varies by a quarter from call to call)."""
     before = rss_mb()
     t = time.perf_counter(); out = fn(); seconds = time.perf_counter() - t
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if warm_up:
-        t = time.perf_counter(); out = fn(); seconds = time.perf_counter() - t
+        times = []
+        for _ in range(repeats):
+            t = time.perf_counter(); out = fn(); times.append(time.perf_counter() - t)
+        seconds = sorted(times)[len(times) // 2]
     return out, seconds, max(0., peak - before)
 
 
@@ -80,9 +84,9 @@ def child(job):
             def run():
                 with torch.no_grad():
                     for chunk in masked.split(64): model(chunk)
-        elif lib == 'xai_lit':
+        elif lib.startswith('xai_lit'):
             from xai_lit.perturb import ScoreCAM
-            cam = ScoreCAM(model, 'layer4', weights='softmax', batch_size=64)
+            cam = ScoreCAM(model, 'layer4', weights='softmax', batch_size=64 if lib == 'xai_lit' else None)
             run = lambda: cam(x)
         elif lib == 'torchcam':
             import torchcam.methods
@@ -155,11 +159,12 @@ def main(argv=None):
         say('## Score-CAM: ResNet-18, one 112x112 image, layer4 (512 masks), chunks of 64\n')
         say('| implementation | s | peak MB | / xai_lit |'); say('|---|---|---|---|')
         rs = {lib: run_job(dict(kind='scorecam', lib=lib, threads=a.threads), a.timeout)
-              for lib in ['xai_lit', 'forward-floor', 'torchcam', 'pytorch-grad-cam']}
+              for lib in ['xai_lit', 'forward-floor', 'torchcam', 'pytorch-grad-cam', 'xai_lit-default']}
         for lib, r in rs.items():
             say(f"| {lib} | {r['seconds']:.2f} | {r['peak_mb']:.0f} | {r['seconds'] / rs['xai_lit']['seconds']:.2f} |"
                 if 'error' not in r else f"| {lib} | error: {r['error']} | | |")
-        say('\n(forward-floor: 512 no-grad forward passes of pre-made masked images, in chunks of 64)\n')
+        say('\n(forward-floor: 512 no-grad forward passes of pre-made masked images, in chunks of 64; '
+            'xai_lit-default: its default chunks, `inputs_per_pass`: 20 images at 112x112 on the CPU)\n')
     if 'toy' in a.sections:
         say('## SISE vs Ada-SISE on the trained tiny CNN (64 toy images, 32x32)\n')
         say('| explainer | s (64 images) | peak MB | masks scored | EBPG |'); say('|---|---|---|---|---|')
