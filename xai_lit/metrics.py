@@ -19,7 +19,7 @@ from torch import Tensor
 from fastprogress.fastprogress import progress_bar
 from fastai.metrics import AccumMetric, ActivationType
 from .core import Explainer, check_images, class_indices, model_as_found, plain_tensor
-from .core import find_layer, layer_name, minmax, threshold_mask
+from .core import find_layer, layer_name, minmax, threshold_mask, check_batch_size
 
 # %% auto #0
 __all__ = ['METRICS', 'DEFAULT_METRICS', 'HIGHER_IS_BETTER', 'pointing_game', 'pointing_chance', 'energy_pointing_game',
@@ -110,9 +110,6 @@ def _check_positive_int(value, name: str):
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"{name}: expected a positive int, got {value!r}")
 
-def _check_batch_size(batch_size):
-    if batch_size is not None: _check_positive_int(batch_size, 'batch_size')
-
 def _logits(model: nn.Module, x: Tensor, batch_size: int|None) -> Tensor:
     "The model's logits on `x`, `batch_size` images per forward pass."
     logits = torch.cat([model(chunk) for chunk in x.split(batch_size or len(x))])
@@ -172,7 +169,7 @@ class PerturbationCurves:
 
 def _switch_curves(model, x, maps, start, end, target, step, batch_size) -> PerturbationCurves:
     "Probabilities as pixels switch from the `start` to the `end` images, most salient first, `step` at a time."
-    _check_batch_size(batch_size)
+    check_batch_size(batch_size)
     n_images, _, height, width = x.shape
     n_pixels = height * width
     step = width if step is None else step
@@ -226,7 +223,7 @@ def average_drop_increase(model: nn.Module, # The classifier; it returns logits 
                           reduce: bool = True, # Return the two percentages; False: per-image values (B,) each
                          ) -> tuple:
     "Average Drop % and Increase in Confidence % (Chattopadhay et al. 2018) on the images reduced to their explanation."
-    x, maps = _prepare(x, maps); _check_batch_size(batch_size)
+    x, maps = _prepare(x, maps); check_batch_size(batch_size)
     maps = maps.to(x.device)
     if mode == 'keep':
         if not 0 < keep <= 1: raise ValueError(f"keep: expected a fraction of the pixels in (0, 1], got {keep}")
@@ -279,7 +276,7 @@ def saliency_gap(model: nn.Module, # The classifier; it returns logits (B, n_cla
                  batch_size: int|None = None, # Images per forward pass; None: all at once (two forward passes)
                 ) -> SaliencyGap:
     "Probability drops and prediction flips when the top-k vs the bottom-k salient pixels are occluded."
-    x, maps = _prepare(x, maps); _check_batch_size(batch_size)
+    x, maps = _prepare(x, maps); check_batch_size(batch_size)
     if not 0 < k <= 1: raise ValueError(f"k: expected a fraction of the pixels in (0, 1], got {k}")
     maps, fill = maps.to(x.device), fill_like(fill, x, 'fill')
     top, bottom = salient_mask(maps, k)[:, None], salient_mask(maps, k, most=False)[:, None]
@@ -367,7 +364,7 @@ def road(model: nn.Module, # The classifier; it returns logits (B, n_classes)
          batch_size: int|None = 64, # Imputed images per system and forward pass; None: all at once
         ) -> RoadCurves:
     "ROAD (Rong et al. 2022): remove pixels in saliency order by noisy linear imputation and score the target."
-    x, maps = _prepare(x, maps); _check_batch_size(batch_size)
+    x, maps = _prepare(x, maps); check_batch_size(batch_size)
     if order not in ('morf', 'lerf'): raise ValueError(f"order: expected 'morf' or 'lerf', got {order!r}")
     fractions = torch.as_tensor(fractions, dtype=torch.float64).flatten()
     if len(fractions) == 0 or ((fractions < 0) | (fractions >= 1)).any():
@@ -665,7 +662,7 @@ def robust_accuracy(model: nn.Module, # The classifier; it returns logits
                     **kwargs, # Passed to the attack (alpha, steps, seed, ...)
                    ) -> float:
     "The model's accuracy on adversarial versions of `x` made by `attack` with budget `eps`."
-    _check_batch_size(batch_size)
+    check_batch_size(batch_size)
     attack = {'fgsm': fgsm, 'pgd': pgd}.get(attack, attack) if isinstance(attack, str) else attack
     if not callable(attack): raise ValueError(f"attack: expected 'fgsm', 'pgd' or a callable, got {attack!r}")
     y = torch.as_tensor(plain_tensor(y), device=x.device)
