@@ -6,8 +6,8 @@ Docs: https://xai-lit.github.io/xai_lit/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #aa445316
 from __future__ import annotations
-import difflib, os, tempfile
-from contextlib import contextmanager
+import difflib, os, pickle, re, tempfile
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from functools import partial
 from collections.abc import Callable, Sequence
@@ -18,8 +18,8 @@ from fastcore.basics import store_attr
 # %% auto #0
 __all__ = ['CPU_PIXELS_PER_PASS', 'find_layer', 'layer_name', 'plain_tensor', 'check_images', 'class_indices', 'target_scores',
            'model_as_found', 'record_activations', 'forward_with_activations', 'gradients', 'upsample', 'minmax',
-           'threshold_mask', 'topk_mask', 'check_batch_size', 'inputs_per_pass', 'atomic_write', 'Explainer',
-           'LayerExplainer']
+           'threshold_mask', 'topk_mask', 'check_batch_size', 'inputs_per_pass', 'new_file_mode', 'remove_stale_temps',
+           'atomic_write', 'safe_load', 'Explainer', 'LayerExplainer']
 
 # %% ../nbs/00_core.ipynb #5b391a0f
 def find_layer(model: nn.Module, # The model that holds the layer
@@ -69,9 +69,12 @@ def class_indices(target, # None, an int, or one int per image (sequence or tens
         raise TypeError(f"target: expected class indices (int), got {target.dtype if isinstance(target, Tensor) else 'bool'}")
     if isinstance(target, int): idx = torch.full((n,), target, dtype=torch.long, device=logits.device)
     else:
-        try: idx = torch.as_tensor(target, device=logits.device).long().flatten()
+        try: idx = torch.as_tensor(target, device=logits.device)
         except (TypeError, ValueError, RuntimeError):
             raise TypeError(f"target: expected None, an int, a sequence of ints or a callable, got {type(target).__name__}")
+        if idx.is_floating_point() or idx.is_complex() or idx.dtype == torch.bool:   # never truncate 1.7 to class 1
+            raise TypeError(f"target: expected class indices (int), got {idx.dtype} values such as {idx.flatten()[0].item()}")
+        idx = idx.long().flatten().expand(n) if idx.ndim == 0 else idx.long().flatten()
         if len(idx) != n: raise ValueError(f"target: got {len(idx)} targets for a batch of {n} images")
     bad = (idx < 0) | (idx >= n_classes)
     if bad.any():
@@ -213,19 +216,65 @@ def inputs_per_pass(batch_size: int|None, # Inputs per forward pass as asked for
     return max(1, CPU_PIXELS_PER_PASS // (x.shape[-2] * x.shape[-1]))
 
 # %% ../nbs/00_core.ipynb #9c6cea83
+def new_file_mode(folder: bool = False, # The mode of a new folder (0o777) rather than a new file (0o666)
+                 ) -> int:
+    "The permission bits a new file or folder gets under the user's umask."
+    mask = os.umask(0); os.umask(mask)   # reading the umask means setting it; put it straight back
+    return (0o777 if folder else 0o666) & ~mask
+
+def _process_gone(pid: int) -> bool:
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return True
+    except PermissionError: return False   # another user's live process
+    return False
+
+def remove_stale_temps(path, # The file whose earlier, killed writes may have left temporaries
+                      ) -> list[Path]:
+    "Remove the temporary files of `path` that `atomic_write` calls left behind when their process was killed."
+    path, removed = Path(path), []
+    pattern = re.compile(rf'\.{re.escape(path.name)}\.(\d+)\.\w+\.tmp')
+    for tmp in path.parent.glob(f'.{path.name}.*.tmp') if path.parent.is_dir() else []:
+        found = pattern.fullmatch(tmp.name)
+        if found and int(found[1]) != os.getpid() and _process_gone(int(found[1])):
+            with suppress(FileNotFoundError): tmp.unlink(); removed.append(tmp)
+    return removed
+
 @contextmanager
 def atomic_write(path, # The file to write
                  mode: str = 'w', # 'w' for text, 'wb' for bytes
                 ):
-    "A file object to write `path` through; the file appears at `path` only if the block succeeds."
+    "A file object to write `path` through; the file appears at `path`, complete and with the umask's permissions, only if the block succeeds."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    remove_stale_temps(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.{os.getpid()}.', suffix='.tmp')
     try:
-        with os.fdopen(fd, mode) as f: yield f
+        os.fchmod(fd, new_file_mode())
+        with os.fdopen(fd, mode) as f:
+            yield f
+            f.flush(); os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
-        os.unlink(tmp); raise
+        with suppress(FileNotFoundError): os.unlink(tmp)
+        raise
+
+# %% ../nbs/00_core.ipynb #ef6a4989
+def safe_load(path, # The file to read
+              name: str = 'path', # The argument the file came from, named in errors
+              map_location='cpu', # Where tensors go, as in `torch.load`
+             ):
+    "`torch.load(path, weights_only=True)`: nothing in the file can run; a clear error for what cannot be read."
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f"{name}: no file {path}")
+    try: return torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as e:
+        asked = re.search(r'GLOBAL ([\w.]+)', str(e))
+        if 'Weights only load failed' in str(e) and asked:
+            raise ValueError(f"{name}: {path} holds a Python object ({asked[1]}) besides tensors, numbers, strings, lists and "
+                             "dicts; xai_lit loads only those, so nothing in the file was run") from None
+        raise ValueError(f"{name}: {path} is not a PyTorch file xai_lit can read (truncated or another format)") from None
+    except (RuntimeError, EOFError, ValueError, IndexError, KeyError) as e:
+        raise ValueError(f"{name}: {path} is not a complete PyTorch file (truncated or another format: {type(e).__name__})") from None
 
 # %% ../nbs/00_core.ipynb #b50fd1d9
 class Explainer:
