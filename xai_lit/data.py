@@ -6,7 +6,7 @@ Docs: https://xai-lit.github.io/xai_lit/data.html.md"""
 
 # %% ../nbs/10_data.ipynb #6aeeb1ce
 from __future__ import annotations
-import math, hashlib, json, random
+import math, hashlib, json, random, warnings
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
@@ -19,15 +19,16 @@ from fastai.data.external import URLs
 from fastai.losses import CrossEntropyLossFlat
 from fastai.torch_core import TensorImage, TensorCategory
 from fasttransform import Transform
-from .core import atomic_write
+from PIL import Image
+from .core import atomic_write, safe_load
 
 # %% auto #0
 __all__ = ['TOY_CLASSES', 'SHAPES', 'PATTERNS', 'SHAPE_CLASSES', 'BACKGROUNDS', 'SPLITS', 'CIFAR10_STATS', 'CIFAR100_STATS',
-           'IMAGENET_STATS', 'REAL_DATASETS', 'IMAGE_SUFFIXES', 'toy_shapes', 'background_photos', 'ShapesData',
-           'make_shapes', 'shapes_splits', 'TensorDataset', 'NormalizeBatch', 'TensorDataLoader', 'channel_stats',
-           'tensor_dataloaders', 'batches_with_masks', 'shapes_dataloaders', 'digits_dataloaders', 'dataset_path',
-           'folder_dataloaders', 'real_dataloaders', 'read_images', 'random_crop_boxes', 'crop_and_resize', 'grayscale',
-           'adjust_colour', 'ContrastiveViews']
+           'IMAGENET_STATS', 'REAL_DATASETS', 'IMAGE_SUFFIXES', 'MAX_PIXELS', 'toy_shapes', 'background_photos',
+           'ShapesData', 'make_shapes', 'shapes_splits', 'TensorDataset', 'NormalizeBatch', 'TensorDataLoader',
+           'channel_stats', 'tensor_dataloaders', 'batches_with_masks', 'shapes_dataloaders', 'digits_dataloaders',
+           'dataset_path', 'folder_dataloaders', 'real_dataloaders', 'image_files', 'read_images', 'random_crop_boxes',
+           'crop_and_resize', 'grayscale', 'adjust_colour', 'ContrastiveViews']
 
 # %% ../nbs/10_data.ipynb #f13d3db6
 TOY_CLASSES = ('square', 'disk', 'cross', 'ring')
@@ -194,7 +195,7 @@ def _cached_shapes(cache, **settings):
     if cache is None: return make_shapes(**settings)
     key = hashlib.sha256(json.dumps(dict(settings, version=1), sort_keys=True).encode()).hexdigest()[:20]
     path = Path(cache) / f'shapes-{key}.pt'
-    if path.exists(): return ShapesData(**torch.load(path, weights_only=True))
+    if path.exists(): return ShapesData(**safe_load(path, 'cache'))
     data = make_shapes(**settings)
     with atomic_write(path, 'wb') as f: torch.save(data._asdict(), f)
     return data
@@ -395,26 +396,69 @@ def real_dataloaders(name: str, # 'cifar10', 'cifar100' or 'tiny_imagenet'
     return folder_dataloaders(root, 'train', valid, stats=stats, bs=bs, label_func=label_func, **kwargs)
 
 # %% ../nbs/10_data.ipynb #b41597ee
-def read_images(paths, # Image files (any format PIL reads), or a folder of them
+IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.gif', '.tif', '.tiff', '.webp')
+MAX_PIXELS = Image.MAX_IMAGE_PIXELS   # Pillow's default guard: 89,478,485 pixels
+
+def image_files(paths, # An image file or folder, or several of them
+               ) -> list[Path]:
+    "The image files among `paths`, each folder expanded to the image files in it (sorted by name)."
+    files = []
+    for path in map(Path, [paths] if isinstance(paths, (str, Path)) else paths):
+        if path.is_dir():
+            found = sorted(q for q in path.iterdir() if q.is_file() and q.suffix.lower() in IMAGE_SUFFIXES)
+            if not found: raise ValueError(f"images: no image files ({', '.join(IMAGE_SUFFIXES)}) in the folder {path}")
+            files += found
+        elif path.is_file(): files.append(path)   # any name: Pillow decides what it is
+        else: raise ValueError(f"images: no file or folder {path}")
+    if not files: raise ValueError("images: expected at least one image file or folder, got none")
+    return files
+
+# %% ../nbs/10_data.ipynb #5819e238
+def _open_image(path: Path, max_pixels: int|None):
+    "The image at `path`, opened by Pillow with `max_pixels` as its decompression-bomb limit."
+    from PIL import UnidentifiedImageError
+    limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, max_pixels
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('error', Image.DecompressionBombWarning)
+            image = Image.open(path); width, height = image.size
+            if max_pixels is not None and width * height > max_pixels: raise Image.DecompressionBombError()
+            image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValueError(f"images: {path} has more than max_pixels={max_pixels:,} pixels (a guard against decompression "
+                         "bombs); if you trust the file, pass a larger max_pixels (xai_lit explain --max-pixels N)") from None
+    except (OSError, UnidentifiedImageError, SyntaxError) as e:
+        raise ValueError(f"images: cannot read {path}: {type(e).__name__}") from None
+    finally: Image.MAX_IMAGE_PIXELS = limit
+    return image
+
+def _to_unit_range(image, path: Path):
+    "A Pillow image as float pixels in [0, 1] of one image mode Pillow resizes: RGB for 8 bits, F for more."
+    if image.mode not in ('I;16', 'I;16B', 'I;16L', 'I;16N', 'I', 'F'):
+        return image.convert('RGB'), 255.
+    values = np.asarray(image, dtype=np.float64)
+    if image.mode == 'F': bad, scale = ~np.isfinite(values) | (values < 0) | (values > 1), 1.
+    else: bad, scale = (values < 0) | (values > 65535), 65535.
+    if bad.any():
+        raise ValueError(f"images: {path} holds {image.mode} values outside [0, {scale:g}] (e.g. {values[bad].flat[0]:g}); "
+                         "scale it to that range first")
+    return Image.fromarray((values / scale).astype(np.float32), 'F'), 1.
+
+def read_images(paths, # Image files (any format Pillow reads) and folders of them
                 size: int = 224, # Side the images are resized to (bilinear)
                 stats=None, # (mean, std) per channel to normalise with (None: images in [0, 1])
+                max_pixels: int|None = MAX_PIXELS, # Refuse larger images (decompression bombs); None: no limit
                ) -> Tensor:
-    "The images as one float batch (N, 3, size, size), normalised with `stats`."
-    from PIL import Image, UnidentifiedImageError
-    if isinstance(paths, (str, Path)) and Path(paths).is_dir():
-        paths = sorted(q for q in Path(paths).iterdir() if q.suffix.lower() in IMAGE_SUFFIXES)
-        if not paths: raise ValueError(f"images: no image files ({', '.join(IMAGE_SUFFIXES)}) in that folder")
+    "The images as one float batch (N, 3, size, size) in [0, 1] whatever their bit depth, normalised with `stats`."
     images = []
-    for path in ([paths] if isinstance(paths, (str, Path)) else paths):
-        try: image = Image.open(path).convert('RGB').resize((size, size), Image.BILINEAR)
-        except (OSError, UnidentifiedImageError) as e: raise ValueError(f"images: cannot read {path}: {type(e).__name__}") from None
-        images.append(torch.from_numpy(np.asarray(image).copy()).permute(2, 0, 1))
-    x = torch.stack(images).float() / 255
+    for path in image_files(paths):
+        image, scale = _to_unit_range(_open_image(path, max_pixels), path)
+        pixels = torch.from_numpy(np.asarray(image.resize((size, size), Image.BILINEAR), dtype=np.float32) / scale)
+        images.append(pixels.permute(2, 0, 1) if pixels.ndim == 3 else pixels.expand(3, -1, -1))
+    x = torch.stack(images)
     if stats is None: return x
     mean, std = [torch.as_tensor(s, dtype=torch.float32).view(1, -1, 1, 1) for s in stats]
     return (x - mean) / std
-
-IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.gif', '.tif', '.tiff', '.webp')
 
 # %% ../nbs/10_data.ipynb #ed0caf43
 def random_crop_boxes(n: int, height: int, width: int, scale=(0.2, 1.), ratio=(3 / 4, 4 / 3), generator=None,
