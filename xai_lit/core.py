@@ -19,7 +19,7 @@ from fastcore.basics import store_attr
 __all__ = ['CPU_PIXELS_PER_PASS', 'find_layer', 'layer_name', 'plain_tensor', 'check_images', 'class_indices', 'target_scores',
            'model_as_found', 'record_activations', 'forward_with_activations', 'gradients', 'upsample', 'minmax',
            'threshold_mask', 'topk_mask', 'check_batch_size', 'inputs_per_pass', 'new_file_mode', 'remove_stale_temps',
-           'atomic_write', 'safe_load', 'Explainer', 'LayerExplainer']
+           'atomic_write', 'safe_load', 'load_state', 'Explainer', 'LayerExplainer']
 
 # %% ../nbs/00_core.ipynb #5b391a0f
 def find_layer(model: nn.Module, # The model that holds the layer
@@ -275,6 +275,27 @@ def safe_load(path, # The file to read
         raise ValueError(f"{name}: {path} is not a PyTorch file xai_lit can read (truncated or another format)") from None
     except (RuntimeError, EOFError, ValueError, IndexError, KeyError) as e:
         raise ValueError(f"{name}: {path} is not a complete PyTorch file (truncated or another format: {type(e).__name__})") from None
+
+# %% ../nbs/00_core.ipynb #3cdf7ca5
+def load_state(model: nn.Module, # The model to load into
+               state: dict, # A state dict
+               name: str = 'weights', # The argument the state came from, named in errors
+               path=None, # The file it was read from, named in errors
+              ) -> nn.Module:
+    "`model.load_state_dict(state)` (strict), with a one-line `ValueError` saying how the two differ."
+    if not isinstance(state, dict) or not all(isinstance(k, str) for k in state):
+        raise ValueError(f"{name}: {path or 'the state'} is not a state dict (got {type(state).__name__})")
+    own = model.state_dict()
+    missing, unexpected = [k for k in own if k not in state], [k for k in state if k not in own]
+    shapes = [f'{k} is {tuple(state[k].shape)} in the file, {tuple(v.shape)} in the model' for k, v in own.items()
+              if k in state and isinstance(state[k], Tensor) and state[k].shape != v.shape]
+    if missing or unexpected or shapes:
+        first = lambda keys: f' (first: {keys[0]})' if keys else ''
+        raise ValueError(f"{name}: {path or 'the state'} does not fit this {type(model).__name__}: {len(missing)} keys "
+                         f"missing{first(missing)}, {len(unexpected)} unexpected{first(unexpected)}, "
+                         f"{len(shapes)} of another shape{first(shapes)}")
+    model.load_state_dict(state)
+    return model
 
 # %% ../nbs/00_core.ipynb #b50fd1d9
 class Explainer:
