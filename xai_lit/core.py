@@ -272,9 +272,8 @@ def safe_load(path, # The file to read
         if 'Weights only load failed' in str(e) and asked:
             raise ValueError(f"{name}: {path} holds a Python object ({asked[1]}) besides tensors, numbers, strings, lists and "
                              "dicts; xai_lit loads only those, so nothing in the file was run") from None
-        raise ValueError(f"{name}: {path} is not a PyTorch file xai_lit can read (truncated or another format)") from None
-    except (RuntimeError, EOFError, ValueError, IndexError, KeyError) as e:
-        raise ValueError(f"{name}: {path} is not a complete PyTorch file (truncated or another format: {type(e).__name__})") from None
+    except (RuntimeError, EOFError, ValueError, IndexError, KeyError): pass
+    raise ValueError(f"{name}: {path} is not a complete PyTorch file (truncated, or another format)")
 
 # %% ../nbs/00_core.ipynb #3cdf7ca5
 def load_state(model: nn.Module, # The model to load into

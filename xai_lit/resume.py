@@ -6,20 +6,21 @@ Docs: https://xai-lit.github.io/xai_lit/resume.html.md"""
 
 # %% ../nbs/36_resume.ipynb #986e2cf9
 from __future__ import annotations
-import random
+import random, warnings
 from pathlib import Path
 import numpy as np
 import torch
 import torch.distributed as dist
 from fastai.callback.core import Callback, CancelEpochException
 from fastai.distributed import DistributedDL
-from .core import atomic_write
+from fastcore.foundation import L
+from .core import atomic_write, safe_load, load_state
 from .losses import world_size
 from .callback.core import plain_model
 from .distributed import is_main_process
 
 # %% auto #0
-__all__ = ['rng_states', 'set_rng_states', 'CheckpointCallback']
+__all__ = ['STATE_KEYS', 'rng_states', 'set_rng_states', 'plain_data', 'CheckpointCallback']
 
 # %% ../nbs/36_resume.ipynb #5768b9f2
 def _loader_rngs(dls) -> list:
@@ -28,14 +29,17 @@ def _loader_rngs(dls) -> list:
 
 def rng_states(dls=None) -> dict:
     "This process's random states: Python's, NumPy's, torch's (CPU and current GPU) and `dls`'s loaders'."
-    state = dict(python=random.getstate(), numpy=np.random.get_state(), torch=torch.get_rng_state(),
-                 cuda=torch.cuda.get_rng_state() if torch.cuda.is_available() else None)
+    kind, keys, pos, has_gauss, gauss = np.random.get_state()
+    state = dict(python=random.getstate(), numpy=(kind, torch.from_numpy(keys.astype(np.int64)), pos, has_gauss, gauss),
+                 torch=torch.get_rng_state(), cuda=torch.cuda.get_rng_state() if torch.cuda.is_available() else None)
     if dls is not None: state['loaders'] = [rng.getstate() for rng in _loader_rngs(dls)]
     return state
 
 def set_rng_states(state: dict, dls=None):
     "Put back what `rng_states` returned."
-    random.setstate(state['python']); np.random.set_state(state['numpy']); torch.set_rng_state(state['torch'].cpu())
+    kind, keys, pos, has_gauss, gauss = state['numpy']
+    random.setstate(state['python']); np.random.set_state((kind, np.asarray(keys).astype(np.uint32), pos, has_gauss, gauss))
+    torch.set_rng_state(state['torch'].cpu())
     if state['cuda'] is not None and torch.cuda.is_available(): torch.cuda.set_rng_state(state['cuda'].cpu())
     if dls is not None:
         for rng, saved in zip(_loader_rngs(dls), state['loaders']): rng.setstate(saved)
@@ -47,7 +51,20 @@ def _gather_objects(obj) -> list:
     dist.all_gather_object(objects, obj)
     return objects
 
+def plain_data(obj):
+    "`obj` made of what `torch.load(weights_only=True)` rebuilds: tensors, numbers, strings, None, lists, tuples, dicts."
+    if isinstance(obj, dict): return {k: plain_data(v) for k, v in obj.items()}
+    if isinstance(obj, tuple): return tuple(plain_data(v) for v in obj)
+    if isinstance(obj, (list, L)): return [plain_data(v) for v in obj]
+    if isinstance(obj, np.ndarray): return torch.from_numpy(obj.copy())
+    if isinstance(obj, np.generic): return obj.item()
+    if isinstance(obj, torch.Tensor): return obj.as_subclass(torch.Tensor)   # fastai's TensorBase is a class to unpickle
+    if obj is None or isinstance(obj, (bool, int, float, str, bytes)): return obj
+    raise TypeError(f"a checkpoint holds only plain data; got a {type(obj).__name__}")
+
 # %% ../nbs/36_resume.ipynb #c7461afc
+STATE_KEYS = ('model', 'opt', 'epoch', 'n_epoch', 'world_size', 'rng', 'history')
+
 class CheckpointCallback(Callback):
     "Save what a fit needs to go on after every `every` epochs (rank 0, atomically); with `resume`, go on from the file."
     order = 65   # after the Recorder (50) and the progress bar (60) have seen the epoch
@@ -60,9 +77,20 @@ class CheckpointCallback(Callback):
 
     def before_fit(self):
         self.start, self.pending_rng, self.pending_smooth, self.history = 0, None, None, []
-        if self.resume and self.path.exists():   # tensors onto the model's device, as the optimiser's state must be
-            device = next(plain_model(self.learn.model).parameters()).device
-            self.load(torch.load(self.path, map_location=device, weights_only=False))
+        if not self.path.exists(): return
+        device = next(plain_model(self.learn.model).parameters()).device   # where the optimiser's state must be
+        ckpt = self.read(device)   # refuses a file that is not a training state: it is never overwritten
+        if self.resume: self.load(ckpt)
+        else: warnings.warn(f"path: {self.path} holds the state of another fit, which this fit (resume=False) overwrites "
+                            "after its first epoch")
+
+    def read(self, map_location='cpu') -> dict:
+        "The training state at `path`, loaded with `weights_only=True`; a `ValueError` if it is not one."
+        ckpt = safe_load(self.path, 'path', map_location)
+        missing = [k for k in STATE_KEYS if not isinstance(ckpt, dict) or k not in ckpt]
+        if missing: raise ValueError(f"path: {self.path} is not a training state written by CheckpointCallback (no "
+                                     f"{', '.join(missing)}); xai_lit neither resumes from it nor overwrites it")
+        return ckpt
 
     def load(self, ckpt: dict):
         "Put the model, optimiser, scaler and history of `ckpt` in place; its epochs will be skipped."
@@ -71,8 +99,11 @@ class CheckpointCallback(Callback):
                              "resume with the same number of epochs or start a new checkpoint")
         if ckpt['world_size'] != world_size():
             raise ValueError(f"path: {self.path} was written by {ckpt['world_size']} processes, this fit has {world_size()}")
-        plain_model(self.learn.model).load_state_dict(ckpt['model'])
-        self.learn.opt.load_state_dict(ckpt['opt'])
+        opt = self.learn.opt
+        if (len(ckpt['opt']['hypers']), len(ckpt['opt']['state'])) != (len(opt.param_lists), len(opt.all_params())):
+            raise ValueError(f"path: {self.path} holds the optimiser of another model or parameter grouping")
+        load_state(plain_model(self.learn.model), ckpt['model'], 'path', self.path)   # checked before anything changes
+        opt.load_state_dict({**ckpt['opt'], 'hypers': L(ckpt['opt']['hypers'])})
         scaler = getattr(self.learn, 'scaler', None)   # fastai's MixedPrecision makes it in before_fit
         if ckpt.get('scaler') and scaler is not None: scaler.load_state_dict(ckpt['scaler'])
         self.start, self.history, self.pending_smooth = ckpt['epoch'], ckpt['history'], ckpt.get('smooth_loss')
@@ -105,7 +136,7 @@ class CheckpointCallback(Callback):
                     opt=self.learn.opt.state_dict(), scaler=scaler.state_dict() if scaler is not None else None,
                     epoch=epochs_done, n_epoch=self.n_epoch, world_size=world_size(), rng=rng, history=self.history)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_write(self.path, 'wb') as f: torch.save(ckpt, f)
+        with atomic_write(self.path, 'wb') as f: torch.save(plain_data(ckpt), f)
 
 # %% ../nbs/36_resume.ipynb #be377841
 class _Interrupt(Exception): pass
