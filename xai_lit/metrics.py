@@ -22,26 +22,40 @@ from .core import Explainer, check_images, class_indices, model_as_found, plain_
 from .core import find_layer, layer_name, minmax, threshold_mask, check_batch_size
 
 # %% auto #0
-__all__ = ['METRICS', 'DEFAULT_METRICS', 'HIGHER_IS_BETTER', 'pointing_game', 'pointing_chance', 'energy_pointing_game',
-           'centre_prior', 'saliency_ranks', 'salient_mask', 'fill_like', 'blur', 'curve_auc', 'PerturbationCurves',
-           'deletion', 'insertion', 'average_drop_increase', 'SaliencyGap', 'saliency_gap', 'noisy_linear_imputation',
-           'RoadCurves', 'road', 'mask_iou', 'spearman', 'ssim', 'RandomisationResult', 'cascading_randomisation',
-           'CalibrationBins', 'calibration_bins', 'ece', 'reliability_diagram', 'ECEMetric', 'fgsm', 'pgd',
-           'robust_accuracy', 'evaluate', 'results_table']
+__all__ = ['METRICS', 'DEFAULT_METRICS', 'HIGHER_IS_BETTER', 'TIDY_COLUMNS', 'peak_pixels', 'pointing_game', 'pointing_chance',
+           'energy_pointing_game', 'centre_prior', 'saliency_ranks', 'salient_mask', 'fill_like', 'blur', 'curve_auc',
+           'PerturbationCurves', 'deletion', 'insertion', 'average_drop_increase', 'SaliencyGap', 'saliency_gap',
+           'noisy_linear_imputation', 'RoadCurves', 'road', 'mask_iou', 'spearman', 'ssim', 'RandomisationResult',
+           'cascading_randomisation', 'CalibrationBins', 'calibration_bins', 'ece', 'reliability_diagram', 'ECEMetric',
+           'fgsm', 'pgd', 'robust_accuracy', 'evaluate', 'results_table']
 
 # %% ../nbs/20_metrics.ipynb #4320e753
 def _check_maps_masks(maps: Tensor, masks: Tensor):
     if maps.ndim != 3: raise ValueError(f"maps: expected shape (B, H, W), got {tuple(maps.shape)}")
     if masks.shape != maps.shape:
         raise ValueError(f"masks: expected the maps' shape {tuple(maps.shape)}, got {tuple(masks.shape)}")
+    if not torch.isfinite(maps).all(): raise ValueError("maps: contains NaN or inf values")
+    if masks.dtype != torch.bool:
+        off = (masks != 0) & (masks != 1)
+        if off.any(): raise ValueError(f"masks: expected binary masks (bool, or 0 and 1), got values such as "
+                                       f"{masks[off][0].item():g}; for a 0/255 mask pass masks > 0")
+
+def _empty_to_nan(scores: Tensor, masks: Tensor) -> Tensor:
+    "`scores` with NaN for the images whose mask is empty."
+    return torch.where(masks.flatten(1).any(1).to(scores.device), scores, float('nan'))
+
+def peak_pixels(maps: Tensor) -> Tensor:
+    "Boolean masks (B, H, W) of the pixels that share each map's maximum."
+    return maps == maps.flatten(1).amax(1)[:, None, None]
 
 def pointing_game(maps: Tensor, # Saliency maps (B, H, W)
-                  masks: Tensor, # Ground-truth object masks (B, H, W), boolean
+                  masks: Tensor, # Ground-truth object masks (B, H, W), boolean or 0/1
                  ) -> Tensor:
-    "Per image, whether the map's maximum lies on the object: a boolean tensor (B,)."
+    "Per image, the share of the map's maximal pixels that lie on the object (B,): 1 or 0 for one peak; NaN without object."
     _check_maps_masks(maps, masks)
-    peak = maps.flatten(1).argmax(1, keepdim=True)
-    return masks.flatten(1).bool().gather(1, peak)[:, 0]
+    peaks = peak_pixels(maps).flatten(1)
+    on_object = (peaks & masks.flatten(1).bool().to(peaks.device)).sum(1)
+    return _empty_to_nan(on_object / peaks.sum(1), masks)
 
 def pointing_chance(masks: Tensor) -> float:
     "The hit rate of a map whose maximum falls on a uniformly random pixel: the objects' mean area fraction."
@@ -51,11 +65,12 @@ def pointing_chance(masks: Tensor) -> float:
 def energy_pointing_game(maps: Tensor, # Saliency maps (B, H, W)
                          masks: Tensor, # Ground-truth object masks (B, H, W), boolean
                         ) -> Tensor:
-    "Per image, the fraction of the map's positive energy that lies on the object: (B,) in [0, 1]."
+    "Per image, the fraction of the map's positive energy that lies on the object: (B,) in [0, 1]; NaN without object."
     _check_maps_masks(maps, masks)
     energy = maps.float().relu().flatten(1)
     total = energy.sum(1)
-    return torch.where(total > 0, (energy * masks.flatten(1).float()).sum(1) / total.clamp_min(1e-30), 0.)
+    on_object = (energy * masks.flatten(1).float().to(energy.device)).sum(1)
+    return _empty_to_nan(torch.where(total > 0, on_object / total.clamp_min(1e-30), 0.), masks)
 
 def centre_prior(shape: tuple[int, int, int], # (B, H, W)
                  sigma: float = 0.25, # Standard deviation as a fraction of the image size
@@ -390,14 +405,14 @@ def mask_iou(maps: Tensor, # Saliency maps (B, H, W)
              topk: float = 0.2, # Fraction of the most salient pixels selected (ignored if `threshold` is given)
              threshold: float|None = None, # Select the pixels whose saliency is above this instead
             ) -> Tensor:
-    "Per image, the intersection over union of the selected salient pixels with the object mask, (B,)."
+    "Per image, the intersection over union of the selected salient pixels with the object mask, (B,); NaN without object."
     _check_maps_masks(maps, masks)
     if threshold is not None: selected = threshold_mask(maps, threshold)
     elif not 0 < topk <= 1: raise ValueError(f"topk: expected a fraction of the pixels in (0, 1], got {topk}")
     else: selected = salient_mask(maps, topk)
     masks = masks.bool().to(selected.device)
     inter, union = (selected & masks).flatten(1).sum(1), (selected | masks).flatten(1).sum(1)
-    return torch.where(union > 0, inter / union.clamp_min(1), 0.)
+    return _empty_to_nan(inter / union.clamp_min(1), masks)
 
 # %% ../nbs/20_metrics.ipynb #92ed609d
 def _average_ranks(values: Tensor) -> Tensor:
@@ -745,11 +760,11 @@ def evaluate(model: nn.Module, # The classifier; it returns logits
              target: str = 'predicted', # Explain and score the 'predicted' class or the 'label'
              progress: bool = True, # Show a progress bar over the batches (when their number is known)
             ) -> pd.DataFrame:
-    "Every metric for every explainer over the batches: one row per explainer and metric, mean ± std over images."
+    "Every metric for every explainer over the batches: one row per explainer and metric, mean ± std over images, and how many images each rule touched."
     if target not in ('predicted', 'label'): raise ValueError(f"target: expected 'predicted' or 'label', got {target!r}")
     if not isinstance(explainers, dict) or not explainers or not all(callable(e) for e in explainers.values()):
         raise ValueError("explainers: expected a non-empty dict of name -> callable (x, target) -> maps")
-    functions, values = _metric_functions(metrics), {}
+    functions, values, counts = _metric_functions(metrics), {}, {}
     batches = getattr(batches, 'valid', batches)
     for batch in progress_bar(batches, leave=False) if progress and hasattr(batches, '__len__') else batches:
         x, y, masks = _unpack(batch)
@@ -759,20 +774,31 @@ def evaluate(model: nn.Module, # The classifier; it returns logits
             maps = explain(x, classes)
             _check_maps(maps, x, f'explainers[{name!r}]')
             maps = plain_tensor(maps).detach().float()
+            _count_map_cases(counts.setdefault(name, dict(constant_maps=0, tied_peaks=0)), maps)
             for metric_name, metric in functions.items():
                 out = metric(model, x, maps, classes, masks)
                 for row, v in (out.items() if isinstance(out, dict) else [(metric_name, out)]):
                     values.setdefault((name, row), []).append(torch.as_tensor(v).detach().float().cpu().flatten())
-    return _tidy(values)
+    return _tidy(values, counts)
 
-def _tidy(values: dict) -> pd.DataFrame:
+def _count_map_cases(counts: dict, maps: Tensor):
+    "Count the maps that are constant, and the others whose maximum several pixels share."
+    flat = maps.flatten(1)
+    constant = flat.amax(1) == flat.amin(1)
+    counts['constant_maps'] += int(constant.sum())
+    counts['tied_peaks'] += int(((peak_pixels(maps).flatten(1).sum(1) > 1) & ~constant).sum())
+
+TIDY_COLUMNS = ['explainer', 'metric', 'mean', 'std', 'n', 'better', 'excluded', 'constant_maps', 'tied_peaks']
+
+def _tidy(values: dict, counts: dict) -> pd.DataFrame:
     rows = []
     for (name, metric), chunks in values.items():
-        v = torch.cat(chunks)
+        v = torch.cat(chunks); scored = v[~v.isnan()]
         better = {True: 'higher', False: 'lower'}.get(HIGHER_IS_BETTER.get(metric), '')
-        rows.append(dict(explainer=name, metric=metric, mean=v.mean().item(),
-                         std=v.std().item() if len(v) > 1 else float('nan'), n=len(v), better=better))
-    return pd.DataFrame(rows, columns=['explainer', 'metric', 'mean', 'std', 'n', 'better'])
+        rows.append(dict(explainer=name, metric=metric, mean=scored.mean().item() if len(scored) else float('nan'),
+                         std=scored.std().item() if len(scored) > 1 else float('nan'), n=len(scored), better=better,
+                         excluded=len(v) - len(scored), **counts[name]))
+    return pd.DataFrame(rows, columns=TIDY_COLUMNS)
 
 def results_table(results: pd.DataFrame, # The output of `evaluate`
                   digits: int = 3, # Decimals shown

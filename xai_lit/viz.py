@@ -204,7 +204,7 @@ class Explorer:
                        kept_fraction=keep.float().mean().item())
         mask = self.masks[i] if self.masks is not None else None
         if mask is not None:
-            numbers.update(pointing=bool(pointing_game(saliency, mask[None])[0]), energy=energy_pointing_game(saliency, mask[None])[0].item())
+            numbers.update(pointing=pointing_game(saliency, mask[None])[0].item(), energy=energy_pointing_game(saliency, mask[None])[0].item())
         self.last = dict(numbers, maps=saliency[0])
         shown = {k: v for k, v in numbers.items() if k not in ('explainer', 'layer', 'image')}
         shown['target'] = self.classes[cls]
