@@ -1,4 +1,4 @@
-"""What every explanation-driven training callback shares: the loss swapped for training batches and put back on every exit path, explanations that leave the model as found, and per-epoch statistics in fastai's progress table.
+"""The base every explanation-driven training callback shares (`ExplanationHandler`): the loss swapped for training batches, the explainer bound to the model, per-epoch statistics in fastai's progress table, and all it changed in the `Learner` given back on every exit path, a crash or a Ctrl-C included.
 
 Docs: https://xai-lit.github.io/xai_lit/callback.core.html.md"""
 
@@ -6,9 +6,12 @@ Docs: https://xai-lit.github.io/xai_lit/callback.core.html.md"""
 
 # %% ../../nbs/30_callback.core.ipynb #8fec3dd9
 from __future__ import annotations
+import itertools, warnings
+from functools import partial
 import torch, torch.nn as nn
 from torch import Tensor
 from fastai.callback.core import Callback, CancelFitException
+from fastai.learner import Learner
 from fastai.metrics import ValueMetric
 import torch.distributed as dist
 from ..core import Explainer
@@ -16,34 +19,14 @@ from ..cam import GradCAM
 from ..losses import world_size, collective_device
 
 # %% auto #0
-__all__ = ['LossSwapCallback', 'EpochStats', 'StatsCallbackMixin', 'plain_model', 'bind_explainer']
-
-# %% ../../nbs/30_callback.core.ipynb #0d20ba3b
-class LossSwapCallback(Callback):
-    "Base of callbacks that train with their own `loss(pred, *yb)` and restore the user's loss on every exit path."
-    run_valid = False
-    def before_train(self):
-        "Put this callback's loss in place for the training batches."
-        if self.learn.loss_func != self._loss_in_place: self.user_loss_func = self.learn.loss_func
-        self.learn.loss_func = self._loss_in_place
-    def restore_loss(self):
-        "Give the user's loss back."
-        if self.learn.loss_func == self._loss_in_place: self.learn.loss_func = self.user_loss_func
-    def after_train(self): self.restore_loss()
-    def after_cancel_train(self): self.restore_loss()
-    def after_cancel_fit(self): self.restore_loss()
-    def after_fit(self): self.restore_loss()
-    def _loss_in_place(self, pred, *yb):
-        return self.loss(pred, *yb) if self.learn.training else self.user_loss_func(pred, *yb)
-    def loss(self, pred, *yb):
-        "The training loss; subclasses write it."
-        raise NotImplementedError
+__all__ = ['EpochStats', 'plain_model', 'bind_explainer', 'ExplanationHandler']
 
 # %% ../../nbs/30_callback.core.ipynb #4fe6bbd6
 class EpochStats:
     "Running means of named quantities over an epoch, exposed as fastai `ValueMetric`s."
     def __init__(self, *names: str): self.names = names; self.reset()
     def reset(self):
+        "Start a new epoch: every sum and count at zero."
         self.sums, self.counts = dict.fromkeys(self.names, 0.), dict.fromkeys(self.names, 0)
         self._totals = None
     def add(self, name: str, value, count: int = 1):
@@ -59,19 +42,12 @@ class EpochStats:
             self._totals = dict(zip(self.names, local.tolist()))
         return self._totals
     def mean(self, name: str) -> float:
+        "The mean of `name` over the epoch so far (NaN before anything was added)."
         total, count = self.totals()[name]
         return total / count if count else float('nan')
-    def metrics(self) -> list: return [ValueMetric(lambda n=n: self.mean(n), n) for n in self.names]
-
-class StatsCallbackMixin:
-    "Show an `EpochStats` in the progress table: `self.stats` must exist before `before_fit`."
-    def _add_stats(self):
-        self._remove_stats()   # those a crashed fit left behind (fastai skips `after_fit` on errors)
-        self._stat_metrics = self.stats.metrics()
-        self.learn.metrics = list(self.learn.metrics) + self._stat_metrics
-    def _remove_stats(self):
-        ids = {id(m) for m in getattr(self, '_stat_metrics', [])}
-        self.learn.metrics = [m for m in self.learn.metrics if id(m) not in ids]
+    def metrics(self) -> list:
+        "One fastai `ValueMetric` per name, reading its mean."
+        return [ValueMetric(lambda n=n: self.mean(n), n) for n in self.names]
 
 # %% ../../nbs/30_callback.core.ipynb #3fb027ca
 def plain_model(model: nn.Module) -> nn.Module:
@@ -80,7 +56,7 @@ def plain_model(model: nn.Module) -> nn.Module:
 
 def bind_explainer(explainer, # An `Explainer` subclass, an instance, or a callable f(x, target) -> maps
                    model: nn.Module, # The model a class is bound to
-                   **kwargs, # Arguments of the class (e.g. layer=...)
+                   **kwargs, # Arguments of the class (e.g. layer=...); an instance or a callable is used as it is
                   ):
     "A callable `f(x, target) -> maps (B, H, W)` for `model` (unwrapped from `DistributedDataParallel`)."
     model = plain_model(model)   # layer names are the user's
@@ -89,3 +65,251 @@ def bind_explainer(explainer, # An `Explainer` subclass, an instance, or a calla
         return explainer(model, **kwargs)
     if callable(explainer): return explainer
     raise TypeError(f"explainer: expected an Explainer class, instance or callable, got {type(explainer).__name__}")
+
+# %% ../../nbs/30_callback.core.ipynb #0d20ba3b
+_records = itertools.count()   # the order in which handlers changed `requires_grad`, for nested handlers
+
+class ExplanationHandler(Callback):
+    "Base of the training callbacks that change the loss and explain the model (SupCon uses it without an explainer); `restore()` gives the `Learner` back as found, on every exit path."
+    run_valid = False
+    stat_names = ()   # Names of the per-epoch statistics shown in the progress table; set by each subclass
+    _learn = None
+    def __init__(self,
+                 explainer=None, # An xai_lit `Explainer` class (bound to the model with `layer`), an instance, a callable f(x, target) -> maps, or None
+                 layer: str|nn.Module|None = None, # The layer an explainer class explains
+                 explain_mode: str = 'eval', # Explain in 'eval' mode or in 'train' mode (batch statistics; BatchNorm buffers restored either way)
+                ):
+        if explain_mode not in ('eval', 'train'): raise ValueError(f"explain_mode: expected 'eval' or 'train', got {explain_mode!r}")
+        if isinstance(explainer, type) and layer is None: raise ValueError("layer: an explainer class needs the layer to explain, e.g. layer='layer4'")
+        self.explainer, self.layer, self.explain_mode, self.explain = explainer, layer, explain_mode, None
+        self.stats, self.user_loss_func = EpochStats(*self.stat_names), None
+        self._loss_swapped, self._stat_metrics, self._hooks, self._grad_flags = False, [], [], []
+
+    @property
+    def learn(self):
+        "The `Learner` this callback is attached to; fastai sets it, and leaving a learner restores it."
+        return self._learn
+
+    @learn.setter
+    def learn(self, learn):
+        old = self._learn
+        if learn is old: return
+        if old is not None:   # removed (fastai's `remove_cb`, also in the `finally` of `fit(cbs=...)`) or moved
+            self._safe_restore(); _unguard_fit(old, leaving=self)
+        self.__dict__['_learn'] = learn
+        if isinstance(learn, Learner): _guard_fit(learn)
+
+    def before_fit(self):
+        "Undo what a fit that bypassed the guard left, bind the explainer, add the statistics' columns."
+        self.restore()
+        if self.explainer is not None:
+            self.explain = bind_explainer(self.explainer, self.learn.model, layer=self.layer, relu=False,
+                                          train=self.explain_mode == 'train')
+        if self.stats.names:
+            self._stat_metrics = self.stats.metrics()
+            self.learn.metrics = list(self.learn.metrics) + self._stat_metrics
+    def before_epoch(self):
+        "Start the epoch's statistics."
+        self.stats.reset()
+    def before_train(self):
+        "Train on this callback's loss."
+        self.swap_loss()
+    def after_train(self):
+        "Validate on the user's loss."
+        self.restore_loss()
+    def after_fit(self):
+        "Give the learner back as found."
+        self.restore()
+
+    def loss(self, pred, *yb):
+        "The training loss; subclasses write it."
+        raise NotImplementedError
+    def _loss_in_place(self, pred, *yb):
+        return self.loss(pred, *yb) if getattr(self.learn, 'training', False) else self.user_loss_func(pred, *yb)
+
+    def swap_loss(self):
+        "Put this callback's `loss` in place; the loss it replaces (the user's) is `user_loss_func`."
+        if self._loss_swapped: return
+        self.user_loss_func, self.learn.loss_func = self.learn.loss_func, self._loss_in_place
+        self._loss_swapped = True
+
+    def restore_loss(self):
+        "Give back the loss this callback replaced, also when another handler's loss was put in place above it."
+        if not self._loss_swapped: return
+        self._loss_swapped = False
+        mine, f = self._loss_in_place, self.learn.loss_func
+        if f == mine: self.learn.loss_func = self.user_loss_func; return
+        while isinstance(getattr(f, '__self__', None), ExplanationHandler) and f.__self__._loss_swapped:
+            above = f.__self__   # a handler whose loss sits above ours: ours leaves the chain
+            if above.user_loss_func == mine: above.user_loss_func = self.user_loss_func; return
+            f = above.user_loss_func
+
+    def add_forward_hook(self, module: nn.Module, hook):
+        "`module.register_forward_hook(hook)`, removed by `remove_hooks` and `restore`."
+        self._hooks.append(module.register_forward_hook(hook))
+        return self._hooks[-1]
+    def remove_hooks(self):
+        "Remove every hook this callback added."
+        for handle in self._hooks: handle.remove()
+        self._hooks = []
+
+    def set_requires_grad(self, params, flag: bool):
+        "Set `requires_grad` of `params`; `restore` gives back the flags they had before this callback first changed them."
+        recorded = {id(p) for _, p, _ in self._grad_flags}
+        for p in params:
+            if id(p) not in recorded: self._grad_flags.append([next(_records), p, p.requires_grad]); recorded.add(id(p))
+            p.requires_grad_(flag)
+    def _restore_requires_grad(self):
+        others = [r for cb in self._other_handlers() for r in cb._grad_flags]
+        for seq, p, flag in self._grad_flags:
+            later = [r for r in others if r[1] is p and r[0] > seq]
+            if later: min(later, key=lambda r: r[0])[2] = flag   # the handler that changed it after us will put back ours
+            elif not any(r[1] is p for r in others): p.requires_grad_(flag)   # (an earlier one will put back the first flag)
+        self._grad_flags = []
+    def _other_handlers(self) -> list:
+        if self.learn is None: return []
+        return [cb for cb in self.learn.cbs if isinstance(cb, ExplanationHandler) and cb is not self and cb.learn is self.learn]
+
+    def _remove_stats(self):
+        if self._stat_metrics and self.learn is not None:
+            ids = {id(m) for m in self._stat_metrics}
+            self.learn.metrics = [m for m in self.learn.metrics if id(m) not in ids]
+        self._stat_metrics = []
+
+    def restore(self):
+        "Give back the user's loss and metrics, remove the hooks, reset `requires_grad`: the learner as found. Safe to call twice."
+        if self.learn is not None: self.restore_loss(); self._remove_stats()
+        self.remove_hooks(); self._restore_requires_grad()
+
+    def _safe_restore(self):
+        "`restore()`, warning instead of raising: it runs while the exception that ended the fit is on its way to the user."
+        try: self.restore()
+        except Exception as e: warnings.warn(f"{type(self).__name__}.restore() failed: {e!r}")
+
+# %% ../../nbs/30_callback.core.ipynb #fc5b4100
+def _is_fit_guard(f) -> bool:   # by name: a learner pickled from a notebook holds a copy of the function
+    return isinstance(f, partial) and getattr(f.func, '__name__', None) == '_fit_restoring'
+
+def _fit_restoring(learn: Learner, inner, *args, **kwargs):
+    "`learn.fit` (its class's, or `inner`); when any exception escapes it, `learn`'s handlers restore it first."
+    try: return (inner if inner is not None else partial(type(learn).fit, learn))(*args, **kwargs)
+    except BaseException:
+        for cb in learn.cbs.sorted('order')[::-1]:
+            if isinstance(cb, ExplanationHandler) and cb.learn is learn: cb._safe_restore()
+        raise
+
+def _guard_fit(learn: Learner):
+    "Give `learn` the instance `fit` that restores its handlers whatever ends the fit (once)."
+    inner = learn.__dict__.get('fit')
+    if not _is_fit_guard(inner): learn.fit = partial(_fit_restoring, learn, inner)
+
+def _unguard_fit(learn: Learner, leaving: ExplanationHandler):
+    "Take the guard off `learn` when `leaving` is its last handler."
+    if any(isinstance(cb, ExplanationHandler) and cb is not leaving and cb.learn is learn for cb in learn.cbs): return
+    guard = learn.__dict__.get('fit')
+    if not _is_fit_guard(guard): return
+    if guard.args[1] is None: del learn.fit
+    else: learn.fit = guard.args[1]
+
+# %% ../../nbs/30_callback.core.ipynb #0f351165
+# Fault injection for the tests of the training callbacks: out of `__all__`, and nothing of the library calls it.
+
+FAULTS = ('error', 'interrupt', 'own', 'cancel')
+
+class Fault(Callback):
+    "Raise `exc` in `event` ('before_batch' or 'after_loss') of training batch `at`: a test's stand-in for a bug or a Ctrl-C."
+    order = 20
+    def __init__(self, exc: BaseException, event: str = 'before_batch', at: int = 1): self.exc, self.event, self.at = exc, event, at
+    def _fire(self, event):
+        if event == self.event and self.training and self.iter == self.at: raise self.exc
+    def before_batch(self): self._fire('before_batch')
+    def after_loss(self): self._fire('after_loss')
+
+class Raiser:
+    "`f`, but every `every`-th call raises `exc`: a fault inside a callback's own loss or explainer."
+    def __init__(self, exc: BaseException, f, every: int = 2): self.exc, self.f, self.every, self.calls = exc, f, every, 0
+    def __call__(self, *args, **kwargs):
+        self.calls += 1
+        if self.calls % self.every == 0: raise self.exc
+        return self.f(*args, **kwargs)
+
+def _hooks(m): return [dict(d) for d in (m._forward_hooks, m._forward_pre_hooks, m._backward_hooks, m._backward_pre_hooks)]
+
+def learner_state(learn) -> dict:
+    "What a callback must leave as found: the loss, the metrics, every module's hooks, `requires_grad`, `learn.fit`."
+    return dict(loss_func=learn.loss_func, metrics=[id(m) for m in learn.metrics],
+                hooks={name: _hooks(m) for name, m in learn.model.named_modules()},
+                requires_grad=[p.requires_grad for p in learn.model.parameters()], fit=learn.__dict__.get('fit'))
+
+def check_state(learn, expected: dict, when: str = ''):
+    "Assert that `learn` is in the `expected` state, naming what differs."
+    now = learner_state(learn)
+    for k, v in expected.items():
+        if not (now[k] is v if k in ('loss_func', 'fit') else now[k] == v):
+            raise AssertionError(f"{when}: learn's {k} changed: {v!r} -> {now[k]!r}")
+
+class UserLossProbe(Callback):
+    "Check on every training batch that the learner trains on `user_loss` itself."
+    def __init__(self, user_loss): self.user_loss, self.batches = user_loss, 0
+    def after_loss(self):
+        if not self.training: return
+        assert self.learn.loss_func is self.user_loss, f'the loss in place is {self.learn.loss_func!r}'
+        expected = self.user_loss(self.pred, *self.yb)
+        assert torch.allclose(self.learn.loss, expected), (self.learn.loss, expected)
+        self.batches += 1
+
+def _fault(fault: str, cb, plant) -> tuple:
+    if fault == 'error': exc = RuntimeError('a bug in another callback'); return exc, [Fault(exc, 'before_batch')]
+    if fault == 'interrupt': exc = KeyboardInterrupt(); return exc, [Fault(exc, 'after_loss')]
+    if fault == 'cancel': exc = CancelFitException(); return exc, [Fault(exc, 'before_batch')]
+    if fault != 'own': raise ValueError(f"fault: expected one of {FAULTS}, got {fault!r}")
+    exc = RuntimeError('a bug in the callback'); plant(cb, exc); return exc, []
+
+def check_restored(learn, # A `Learner` without `cb`
+                   cb, # The callback under test
+                   fault: str, # One of `FAULTS`
+                   attached: bool, # Attach `cb` to `learn` (else pass it to `fit(cbs=)`)
+                   plant=None, # plant(cb, exc): make `cb`'s own loss or explainer raise `exc` mid-epoch (fault 'own')
+                   times: int = 2, # Crashes in a row: nothing may pile up
+                  ):
+    "Crash fits of `learn` with `cb`: the exception escapes unchanged, `learn` is left as found; then a plain fit trains on the user's loss."
+    import fastai.callback.progress   # `learn.no_bar()`
+    found = learner_state(learn)
+    if attached: learn.add_cb(cb)
+    before, (exc, faults) = learner_state(learn), _fault(fault, cb, plant)
+    when = f'{type(cb).__name__}, {fault}, ' + ('attached' if attached else 'fit(cbs=)')
+    for i in range(times):
+        caught = None
+        try:
+            with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-3, cbs=faults + ([] if attached else [cb]))
+        except BaseException as e: caught = e
+        if fault == 'cancel': assert caught is None, f'{when}: fastai swallows CancelFitException, got {caught!r}'
+        else: assert caught is exc, f'{when}: expected {exc!r} to escape the fit, got {caught!r}'
+        check_state(learn, before, f'{when}, after crash {i + 1}')
+    if attached: learn.remove_cb(cb)
+    check_state(learn, found, f'{when}, callback removed')
+    probe = UserLossProbe(found['loss_func'])
+    with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-3, cbs=probe)
+    assert probe.batches > 0
+
+def check_pickled(learn, # A `Learner` with an `ExplanationHandler` attached
+                  name: str, # The callback's attribute name in the learner (e.g. 'ex_con')
+                 ):
+    "Save `learn` as `learn.export()` does (cloudpickle, no optimiser) and load it, and deep-copy it: the callback and the guard are the new learner's, and still restore it."
+    import copy, tempfile, cloudpickle
+    from pathlib import Path
+    from fastai.learner import load_learner
+    path = Path(tempfile.mkdtemp()) / 'export.pkl'
+    opt, learn.opt = learn.opt, None
+    try: torch.save(learn, path, pickle_module=cloudpickle)
+    finally: learn.opt = opt
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')   # load_learner's warning about pickle
+        loaded = load_learner(path)
+    for new in (loaded, copy.deepcopy(learn)):
+        cb = getattr(new, name)
+        assert cb.learn is new and new.fit.args[0] is new, 'the callback or the guard points to another learner'
+        new.remove_cb(cb)
+        assert 'fit' not in new.__dict__, 'the guard stayed after the last callback left'
+        check_restored(new, cb, 'error', attached=True)
+    return loaded

@@ -12,7 +12,7 @@ from torch import Tensor
 from ..core import model_as_found, plain_tensor
 from ..cam import GradCAM
 from ..metrics import salient_mask, blur, fill_like, saliency_gap
-from .core import LossSwapCallback, EpochStats, StatsCallbackMixin, bind_explainer, plain_model
+from .core import ExplanationHandler, EpochStats, plain_model
 
 # %% auto #0
 __all__ = ['FILLS', 'SALIENT_TARGETS', 'smooth_maps', 'occlusion_masks', 'occlude', 'salient_loss', 'EDDACallback',
@@ -68,7 +68,7 @@ def salient_loss(logits: Tensor, # The model's output on the salient-occluded im
     return -(q * log_p).sum(1).mean()
 
 # %% ../../nbs/33_callback.edda.ipynb #6d041e17
-class EDDACallback(LossSwapCallback, StatsCallbackMixin):
+class EDDACallback(ExplanationHandler):
     "EDDA: train on each batch plus its non-salient-occluded (label kept) and salient-occluded (less confident) copies."
     order, run_valid = 9, True   # before MixedPrecision: explanations in float32
     stat_names = ('gap', 'sal_flip', 'nonsal_flip')
@@ -93,23 +93,14 @@ class EDDACallback(LossSwapCallback, StatsCallbackMixin):
         if not 0 < p <= 1: raise ValueError(f"p: expected a fraction of the batch in (0, 1], got {p}")
         if salient_target not in SALIENT_TARGETS: raise ValueError(f"salient_target: expected one of {SALIENT_TARGETS}, got {salient_target!r}")
         if explain_target not in ('label', 'predicted'): raise ValueError(f"explain_target: expected 'label' or 'predicted', got {explain_target!r}")
-        if explain_mode not in ('eval', 'train'): raise ValueError(f"explain_mode: expected 'eval' or 'train', got {explain_mode!r}")
-        if isinstance(explainer, type) and layer is None: raise ValueError("layer: an explainer class needs the layer to explain, e.g. layer='layer4'")
         if isinstance(fill, str) and fill not in FILLS: raise ValueError(f"fill: expected a number, a tensor, a callable or one of {list(FILLS)}, got {fill!r}")
-        self.layer, self.explainer, self.k, self.p, self.fill, self.smooth = layer, explainer, k, p, fill, smooth
+        super().__init__(explainer, layer, explain_mode)
+        self.k, self.p, self.fill, self.smooth = k, p, fill, smooth
         self.salient_target, self.smoothing, self.margin = salient_target, smoothing, margin
         self.nonsalient_weight, self.salient_weight = nonsalient_weight, salient_weight
-        self.explain_target, self.explain_mode, self.warmup_epochs, self.monitor = explain_target, explain_mode, warmup_epochs, monitor
-        self.stats, self.n_augmented = EpochStats(*self.stat_names), 0
-
-    def before_fit(self):
-        self.explain = bind_explainer(self.explainer, self.learn.model, layer=self.layer, relu=False,
-                                      train=self.explain_mode == 'train') \
-            if isinstance(self.explainer, type) else bind_explainer(self.explainer, self.learn.model)
-        if self.monitor: self._add_stats()
-    def after_fit(self): super().after_fit(); self._remove_stats()
-    def after_cancel_fit(self): super().after_cancel_fit(); self._remove_stats()
-    def before_epoch(self): self.stats.reset()
+        self.explain_target, self.warmup_epochs, self.monitor = explain_target, warmup_epochs, monitor
+        self.n_augmented = 0
+        if not monitor: self.stats = EpochStats()   # no columns in the progress table
 
     def occlusion_maps(self, x: Tensor, y: Tensor) -> Tensor:
         "Maps (n, H, W) whose top-k and bottom-k pixels are occluded: the model's explanations."

@@ -10,7 +10,7 @@ import torch, torch.nn as nn, torch.nn.functional as F
 from torch import Tensor
 from ..core import model_as_found, topk_mask
 from ..cam import GradCAM
-from .core import bind_explainer, plain_model
+from .core import plain_model
 from .supcon import SupConCallback, contrastive_parts
 
 # %% auto #0
@@ -33,17 +33,10 @@ class ExConCallback(SupConCallback):
                  **kwargs, # Passed to `SupConCallback` (views, temperature, base_temperature, linear)
                 ):
         if batch not in ('append', 'fixed'): raise ValueError(f"batch: expected 'append' or 'fixed', got {batch!r}")
-        if explain_mode not in ('eval', 'train'): raise ValueError(f"explain_mode: expected 'eval' or 'train', got {explain_mode!r}")
         if keep_fraction is None and not 0 <= keep < 1: raise ValueError(f"keep: expected a value in [0, 1), got {keep}")
-        super().__init__(**kwargs)
-        self.layer, self.warmup_epochs, self.keep, self.keep_fraction = layer, warmup_epochs, keep, keep_fraction
-        self.fill, self.background, self.batch, self.explain_mode, self.explainer = fill, background, batch, explain_mode, explainer
-
-    def before_fit(self):
-        super().before_fit()
-        train = self.explain_mode == 'train'
-        self.explain = bind_explainer(self.explainer, self.learn.model, layer=self.layer, relu=False, train=train) \
-            if isinstance(self.explainer, type) else bind_explainer(self.explainer, self.learn.model)
+        super().__init__(explainer=explainer, layer=layer, explain_mode=explain_mode, **kwargs)
+        self.warmup_epochs, self.keep, self.keep_fraction = warmup_epochs, keep, keep_fraction
+        self.fill, self.background, self.batch = fill, background, batch
 
     def masked_views(self, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
         "Each image masked by its own explanation of its label, and the keep masks (B, H, W)."

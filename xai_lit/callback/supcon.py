@@ -10,7 +10,7 @@ import torch, torch.nn as nn, torch.nn.functional as F
 from torch import Tensor
 from fastai.optimizer import SGD
 import torch.distributed as dist
-from .core import LossSwapCallback, EpochStats, StatsCallbackMixin, plain_model
+from .core import ExplanationHandler, plain_model
 from ..data import ContrastiveViews
 from ..losses import SupConLoss, world_size
 
@@ -25,9 +25,10 @@ def contrastive_parts(model: nn.Module):
         raise TypeError(f"model: expected a ContrastiveModel (encoder, projection, fc), got {type(inner).__name__}")
     return inner
 
-class SupConCallback(LossSwapCallback, StatsCallbackMixin):
+class SupConCallback(ExplanationHandler):
     "Train a `ContrastiveModel` with SupCon on two random views per image; its linear head learns on detached features."
     order = 9   # before MixedPrecision: views and explanations in float32
+    stat_names = ('linear_train_acc',)
     def __init__(self,
                  views: ContrastiveViews|None = None, # Random views (None: SupCon's, with the data's statistics)
                  temperature: float = 0.1, # SupCon's temperature
@@ -35,53 +36,37 @@ class SupConCallback(LossSwapCallback, StatsCallbackMixin):
                  linear: str = 'online', # 'online': classifier CE on detached features each batch; 'epoch': one epoch after each encoder epoch
                  linear_weight: float = 1., # Weight of the classifier's cross-entropy ('online')
                  linear_views=None, # Views the classifier trains on with linear='epoch' (None: random crop and flip)
+                 **kwargs, # `ExplanationHandler`'s explainer options, for subclasses (ExCon); SupCon explains nothing
                 ):
         if linear not in ('online', 'epoch'): raise ValueError(f"linear: expected 'online' or 'epoch', got {linear!r}")
+        super().__init__(**kwargs)
         self.views, self.linear, self.linear_weight = views, linear, linear_weight
         self.linear_views = linear_views or ContrastiveViews(p_jitter=0, p_gray=0, stats=None)
         self.supcon = SupConLoss(temperature, base_temperature)
-        self.stats = EpochStats(*self.stat_names)
-
-    stat_names = ('linear_train_acc',)
+        self._features = None
 
     def before_fit(self):
+        super().before_fit()
         self.parts = contrastive_parts(self.learn.model)
         if self.views is None: self.views = ContrastiveViews(stats=getattr(self.dls, 'stats', None))
-        self._add_stats()
-        self._restore_fc()   # what a crashed fit left frozen (fastai skips `after_fit` on errors)
-        if self.linear == 'epoch' and world_size() > 1: self._fc_flags = self._set_fc_grad(False)
+        if self._freezes_linear(): self.set_requires_grad(self.parts.fc.parameters(), False)
 
-    def _set_fc_grad(self, flag: bool) -> list[bool]:
-        "Set whether the classifier's parameters require gradients; what they did before."
-        params = list(self.parts.fc.parameters())
-        flags = [p.requires_grad for p in params]
-        for p in params: p.requires_grad_(flag)
-        return flags
-
-    def _restore_fc(self):
-        if getattr(self, '_fc_flags', None) is not None:
-            for p, flag in zip(self.parts.fc.parameters(), self._fc_flags): p.requires_grad_(flag)
-            self._fc_flags = None
-
-    def after_fit(self):
-        super().after_fit(); self._remove_stats(); self._remove_hook(); self._restore_fc()
-
-    def after_cancel_fit(self): super().after_cancel_fit(); self._restore_fc()
-
-    def before_epoch(self): self.stats.reset()
+    def _freezes_linear(self) -> bool:
+        "Whether the classifier sits out the encoder's steps: with linear='epoch' on several processes."
+        return self.linear == 'epoch' and world_size() > 1
 
     def before_train(self):
         super().before_train()
-        self._hook = self.parts.encoder.register_forward_hook(lambda m, i, out: setattr(self, '_features', out))
-
-    def _remove_hook(self):
-        if getattr(self, '_hook', None) is not None: self._hook.remove(); self._hook = None
+        self.remove_hooks()   # one hook, also after an epoch cancelled before `after_train`
+        self.add_forward_hook(self.parts.encoder, lambda m, i, out: setattr(self, '_features', out))
 
     def after_train(self):
-        super().after_train(); self._remove_hook()
+        super().after_train(); self.remove_hooks(); self._features = None
         if self.linear == 'epoch': self.fit_linear_epoch()
 
-    def after_cancel_train(self): super().after_cancel_train(); self._remove_hook()
+    def restore(self):
+        "`ExplanationHandler.restore`, and the last batch's features (and their graph) let go."
+        super().restore(); self._features = None
 
     def make_views(self, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         "Views to train on (M, C, H, W), their labels (M,), and which are negatives only (M,); here two random views."
@@ -110,7 +95,8 @@ class SupConCallback(LossSwapCallback, StatsCallbackMixin):
         lr = self.learn.opt.hypers[-1]['lr']
         params = list(self.parts.fc.parameters())
         opt = torch.optim.SGD(params, lr=lr, momentum=0.9)
-        encoder_mode, flags = self.parts.encoder.training, self._set_fc_grad(True)
+        encoder_mode, flags = self.parts.encoder.training, [p.requires_grad for p in params]
+        for p in params: p.requires_grad_(True)
         self.parts.encoder.eval()
         try:
             for x, y in self.dls.train:
