@@ -6,7 +6,7 @@ Docs: https://xai-lit.github.io/xai_lit/cli.html.md"""
 
 # %% ../nbs/50_cli.ipynb #a544e16e
 from __future__ import annotations
-import argparse, ast, html, inspect, json, shutil, subprocess, sys, tempfile, time, zipfile
+import argparse, ast, html, inspect, json, math, os, shutil, subprocess, sys, tempfile, time, warnings, zipfile
 from contextlib import nullcontext
 from pathlib import Path
 import torch, torch.nn as nn
@@ -15,23 +15,28 @@ import matplotlib
 import matplotlib.pyplot as plt
 from torch import Tensor
 from fastai.torch_core import set_seed
-from .core import atomic_write, plain_tensor
+from .core import atomic_write, plain_tensor, new_file_mode, safe_load, load_state, temp_name, remove_stale_temps
 from .cam import GradCAM, GradCAMPlusPlus, XGradCAM, LayerCAM, IntegratedGradCAM
 from .perturb import ScoreCAM, RISE
 from .sise import SISE, AdaSISE
-from .data import shapes_dataloaders, batches_with_masks, read_images, IMAGENET_STATS
+from .data import shapes_dataloaders, batches_with_masks, read_images, image_files, IMAGENET_STATS, MAX_PIXELS
 from .models import ContrastiveModel, torchvision_classifier, CONTRASTIVE_ARCHS
-from .metrics import evaluate, results_table, ece, robust_accuracy, pointing_chance
+from .metrics import evaluate, results_table, ece, robust_accuracy, pointing_chance, METRICS
+from .callback.supcon import SupConCallback
+from .callback.excon import ExConCallback
+from .callback.edda import EDDACallback, RandomOcclusionCallback
 from .train import METHODS, RECIPES, method_learner, method_model, recipe_learner, fit_recipe, get_dataloaders
 from .viz import plot_maps, save_figure, overlay, to_display, spatial_layers
 from .distributed import distrib_ctx, is_main_process, per_process_batch, process_group
 from .resume import CheckpointCallback
 
 # %% auto #0
-__all__ = ['EXPLAINERS', 'TITLES', 'LAYERLESS', 'DEMO_SETTINGS', 'DEMO_METHODS', 'make_explainer', 'train_methods',
-           'compare_methods', 'write_report', 'replace_folder', 'run_demo', 'save_checkpoint', 'load_model',
-           'UsageError', 'cmd_explain', 'cmd_train', 'cmd_evaluate', 'bench_folder', 'cmd_bench', 'cmd_demo', 'parser',
-           'main']
+__all__ = ['EXPLAINERS', 'TITLES', 'LAYERLESS', 'DEMO_SETTINGS', 'DEMO_METHODS', 'REPORT_MANIFEST', 'METHOD_CALLBACKS',
+           'RESULTS_HEADER', 'positive_int', 'non_negative_int', 'positive_float', 'make_explainer', 'train_methods',
+           'compare_methods', 'write_report', 'UsageError', 'report_leftovers', 'write_manifest', 'check_creatable',
+           'check_out_folder', 'check_out_file', 'replace_folder', 'run_demo', 'save_checkpoint', 'load_model',
+           'figure_names', 'cmd_explain', 'accepted_options', 'parse_options', 'cmd_train', 'cmd_evaluate',
+           'bench_folder', 'cmd_bench', 'cmd_demo', 'parser', 'main']
 
 # %% ../nbs/50_cli.ipynb #105cbfa5
 EXPLAINERS = {'gradcam': GradCAM, 'gradcam++': GradCAMPlusPlus, 'xgradcam': XGradCAM, 'layercam': LayerCAM,
@@ -128,18 +133,95 @@ def write_report(folder: Path, sections: list, results: dict) -> Path:
     (folder / 'results.json').write_text(json.dumps(results, indent=1))
     return folder
 
+
+# %% ../nbs/50_cli.ipynb #ac79ea20
+class UsageError(Exception): "A mistake in what the user asked for: reported in one line, exit code 2."
+
+REPORT_MANIFEST = '.xai_lit-report.json'
+
+def _entries(folder: Path) -> list[str]:
+    "Every file and folder under `folder` as sorted paths relative to it (links not followed; unreadable folders raise)."
+    def fail(error): raise error
+    found = []
+    for root, dirs, files in os.walk(folder, onerror=fail):
+        found += [(Path(root).relative_to(folder) / name).as_posix() for name in dirs + files]
+    return sorted(found)
+
+def report_leftovers(folder: str|Path) -> list[str]:
+    "What in `folder` no xai_lit manifest lists: [] for an empty folder or an untouched report, everything in other folders."
+    folder = Path(folder)
+    try:
+        manifest = json.loads((folder / REPORT_MANIFEST).read_text())
+        listed = set(manifest['files']) | {REPORT_MANIFEST} if manifest.get('xai_lit') == 1 else set()
+    except (OSError, ValueError, KeyError, TypeError, AttributeError): listed = set()   # no manifest, or not ours
+    return [entry for entry in _entries(folder) if entry not in listed]
+
+def write_manifest(folder: str|Path) -> Path:
+    "Mark `folder` as an xai_lit report: its manifest lists everything in it."
+    folder = Path(folder)
+    files = [entry for entry in _entries(folder) if entry != REPORT_MANIFEST]   # listed before the manifest's own temporary appears
+    with atomic_write(folder / REPORT_MANIFEST) as f: json.dump(dict(xai_lit=1, files=files), f, indent=1)
+    return folder / REPORT_MANIFEST
+
+# %% ../nbs/50_cli.ipynb #009135e2
+def _nearest_existing(path: Path) -> Path:
+    "`path` or the closest of its parents that exists."
+    while not (path.exists() or path.is_symlink()) and path != path.parent: path = path.parent
+    return path
+
+def check_creatable(path: str|Path, name: str = 'out') -> Path:
+    "`path` made absolute, if a file or folder can be created there (tried, not guessed); else a `UsageError` naming `name`."
+    path = Path(path).expanduser().absolute()
+    base = path.parent
+    try:
+        base = _nearest_existing(path.parent)
+        if not base.is_dir(): raise UsageError(f"{name}: cannot create {path}: {base} is not a folder")
+        fd, probe = tempfile.mkstemp(dir=base, prefix='.xai_lit-probe-'); os.close(fd); os.unlink(probe)
+    except OSError as e: raise UsageError(f"{name}: cannot create {path}: {e.strerror or type(e).__name__} in {base}") from None
+    return path
+
+def check_out_folder(out: str|Path, name: str = 'out') -> Path:
+    "The absolute folder `out` if a report may be put there (new, empty or a previous report); else a `UsageError` naming `name`."
+    out, cwd = Path(out).expanduser().resolve(), Path.cwd().resolve()
+    if out == cwd or out in cwd.parents:
+        raise UsageError(f"{name}: {out} is the current folder or holds it; name a new folder for the output")
+    try:
+        if out.exists() and not out.is_dir(): raise UsageError(f"{name}: {out} is a file, not a folder; name a new folder")
+        leftovers = report_leftovers(out) if out.is_dir() else []
+    except OSError as e: raise UsageError(f"{name}: cannot read {out}: {e.strerror or type(e).__name__}") from None
+    if leftovers:
+        shown = ', '.join(leftovers[:3]) + (f' and {len(leftovers) - 3} more' if len(leftovers) > 3 else '')
+        raise UsageError(f"{name}: {out} holds files xai_lit did not write ({shown}); name a new or empty folder")
+    return check_creatable(out, name)
+
+def check_out_file(path: str|Path, name: str = 'out', ours=None, what: str = 'a file xai_lit wrote') -> Path:
+    "The absolute file `path` if it may be written: new, or existing and recognised by `ours(path)`; else a `UsageError`."
+    path = Path(path).expanduser().absolute()
+    try:
+        if path.is_dir(): raise UsageError(f"{name}: {path} is a folder; name a file")
+        if path.exists() and ours is not None and not ours(path):
+            raise UsageError(f"{name}: {path} exists and is not {what}; remove it or choose another name")
+    except OSError as e: raise UsageError(f"{name}: cannot read {path}: {e.strerror or type(e).__name__}") from None
+    return check_creatable(path, name)
+
+# %% ../nbs/50_cli.ipynb #8d72992d
 def replace_folder(build, # A function that writes the report into the folder it is given
-                   out: str|Path, # The folder to (re)place
+                   out: str|Path, # The folder to (re)place: new, empty or a previous xai_lit report
+                   name: str = 'out', # The argument `out` came from, named in errors
                   ) -> Path:
     "Run `build(tmp)` in a fresh folder beside `out`, then put it in `out`'s place: a finished folder or the old one, never a mix."
-    out = Path(out).resolve()
+    out = check_out_folder(out, name)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f'.{out.name}.'))
-    try: build(tmp)
+    remove_stale_temps(out)   # the build or old folders of runs killed outright
+    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=temp_name(out, 'build'), suffix='.tmp'))
+    try:
+        os.chmod(tmp, new_file_mode(folder=True))
+        build(tmp)
+        write_manifest(tmp)
+        check_out_folder(out, name)
     except BaseException: shutil.rmtree(tmp, ignore_errors=True); raise
     if out.exists():
-        if not out.is_dir(): shutil.rmtree(tmp); raise NotADirectoryError(f"out: {out} exists and is not a folder")
-        old = out.with_name(f'.{out.name}.old-{time.time_ns()}'); out.rename(old)
+        old = out.with_name(f"{temp_name(out, 'old')}{time.time_ns()}.tmp"); out.rename(old)
         tmp.rename(out); shutil.rmtree(old, ignore_errors=True)
     else: tmp.rename(out)
     return out
@@ -155,7 +237,7 @@ def _training_figure(learners):
     axs[1].legend(fontsize=8); fig.tight_layout()
     return fig
 
-def run_demo(out: str|Path = 'xai_lit_demo', # The report folder (replaced if it exists)
+def run_demo(out: str|Path = 'xai_lit_demo', # The report folder: new, empty or a previous report (replaced)
              quick: bool = False, # The small run (under a minute on two CPU cores) instead of the full one (a few minutes)
              seed: int = 0, # Seed of the data and the models
              verbose: bool = True, # Progress bars and a summary
@@ -165,6 +247,7 @@ def run_demo(out: str|Path = 'xai_lit_demo', # The report folder (replaced if it
     s = DEMO_SETTINGS['quick' if quick else 'full']
     unknown = set(settings) - set(s)
     if unknown: raise ValueError(f"settings: expected some of {list(s)}, got {sorted(unknown)}")
+    out = check_out_folder(out)   # refused now, not after minutes of training
     s, say, t0 = {**s, **settings}, _say(verbose), time.time()
     dls = shapes_dataloaders(bs=s['bs'], n_train=s['n_train'], n_valid=s['n_valid'], n_test=s['n_test'], seed=seed)
     learners = train_methods(dls, epochs=s['epochs'], width=s['width'], lr=s['lr'], seed=seed, verbose=verbose)
@@ -223,6 +306,7 @@ def _is_torchscript(path: Path) -> bool:
     if not zipfile.is_zipfile(path): return False
     with zipfile.ZipFile(path) as z: return any(n.endswith('constants.pkl') or '/code/' in n for n in z.namelist())
 
+# %% ../nbs/50_cli.ipynb #feb6418b
 def load_model(arch: str|None = 'resnet18', # A torchvision architecture (ignored for xai_lit checkpoints and TorchScript)
                weights: str|Path|None = None, # A state dict, TorchScript file or `xai_lit train` checkpoint
                pretrained: bool = False, # torchvision's default weights for `arch` (when `weights` is None)
@@ -237,85 +321,178 @@ def load_model(arch: str|None = 'resnet18', # A torchvision architecture (ignore
         return model.eval(), info
     path = Path(weights)
     if not path.is_file(): raise FileNotFoundError(f"weights: no file {path}")
-    if _is_torchscript(path): return torch.jit.load(str(path), map_location='cpu').eval(), info
-    try: state = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e: raise ValueError(f"weights: {path} is not a state dict, TorchScript file or xai_lit checkpoint ({type(e).__name__})") from None
+    if _is_torchscript(path):
+        try:
+            with warnings.catch_warnings():   # torch's deprecation of TorchScript is not the user's to act on
+                warnings.simplefilter('ignore', FutureWarning); return torch.jit.load(str(path), map_location='cpu').eval(), info
+        except RuntimeError as e: raise ValueError(f"weights: {path} is a TorchScript file torch cannot load ({str(e).strip().splitlines()[0]})") from None
+    state = safe_load(path, 'weights')
     if isinstance(state, dict) and state.get('xai_lit'):
-        model = method_model(state['method'], state['arch'], state['n_classes'], **state.get('model_kwargs', {}))
-        model.load_state_dict(state['state_dict'])
-        return model.eval(), dict(classes=state['classes'], stats=state['stats'], size=state['size'], data=state.get('data'))
-    if not isinstance(state, dict): raise ValueError(f"weights: expected a state dict in {path}, got {type(state).__name__}")
+        try:
+            model = method_model(state['method'], state['arch'], state['n_classes'], **state.get('model_kwargs', {}))
+            meta = dict(classes=state['classes'], stats=state['stats'], size=state['size'], data=state.get('data'))
+            return load_state(model, state['state_dict'], 'weights', path).eval(), meta
+        except KeyError as e: raise ValueError(f"weights: {path} is an xai_lit checkpoint without {e} (another version's?)") from None
+    if not isinstance(state, dict) or not all(isinstance(v, Tensor) for v in state.values()):
+        training = isinstance(state, dict) and {'model', 'opt'} <= set(state)
+        raise ValueError(f"weights: {path} is " + ("a training state (--checkpoint); give the model file xai_lit train wrote" if training
+                         else f"not a state dict, TorchScript file or xai_lit checkpoint (it holds a {type(state).__name__})"))
     heads = [v for k, v in state.items() if k.endswith('weight') and v.ndim == 2]
     model = torchvision_classifier(arch, n_classes=heads[-1].shape[0] if heads else 1000)
-    try: model.load_state_dict(state)
-    except RuntimeError as e: raise ValueError(f"weights: {path} does not fit --arch {arch}: {str(e).splitlines()[0]}") from None
-    return model.eval(), info
+    try: return load_state(model, state, 'weights', path).eval(), info
+    except ValueError as e: raise ValueError(f'{e} (--arch {arch})') from None
+
+# %% ../nbs/50_cli.ipynb #6aae2672
+def figure_names(paths, # The images, in order
+                 method: str, # The explainer's name, part of each file name
+                ) -> list[str]:
+    "One file name per image, `{stem}_{method}.png`; where stems repeat, the parent folder's name first, then a counter."
+    stems = [Path(p).stem for p in paths]
+    repeated = lambda s: [t.lower() for t in stems].count(s.lower()) > 1   # case-insensitive disks count too
+    bases = [f'{Path(p).absolute().parent.name or "root"}_{s}' if repeated(s) else s for p, s in zip(paths, stems)]
+    names, used = [], set()
+    for base in bases:
+        name, i = f'{base}_{method}.png', 1
+        while name.lower() in used: i += 1; name = f'{base}-{i}_{method}.png'
+        used.add(name.lower()); names.append(name)
+    return names
 
 # %% ../nbs/50_cli.ipynb #8955d11d
-class UsageError(Exception): "A mistake in what the user asked for: reported in one line, exit code 2."
-
 def cmd_explain(a):
+    out = check_out_folder(a.out)
+    images = image_files(a.images)
+    if a.method not in EXPLAINERS: raise UsageError(f"method: expected one of {list(EXPLAINERS)}, got {a.method!r}")
+    options = parse_options(a.option, EXPLAINERS[a.method], f'the {a.method} explainer', skip=('model', 'layer'))
     model, info = load_model(a.arch, a.weights, a.pretrained)
-    x = read_images(a.images, a.size or info['size'], info['stats'])
     if isinstance(model, torch.jit.ScriptModule) and a.method != 'rise':
         raise UsageError(f"method: a TorchScript model takes no hooks, so only rise can explain it (got {a.method}); pass a state dict for the others")
+    x = read_images(images, info['size'] if a.size is None else a.size, info['stats'], max_pixels=a.max_pixels)
     layer = a.layer
     if layer is None and a.method not in LAYERLESS: layer = spatial_layers(model, x)[-1]
-    try: explainer = make_explainer(a.method, model, layer, **_parse_options(a.option))
+    try: explainer = make_explainer(a.method, model, layer, **options)
     except (ValueError, AttributeError, KeyError) as e: raise UsageError(str(e).strip('"')) from None
     with torch.no_grad(): probs = model(x).softmax(1)
+    if a.target is not None and not a.target < probs.shape[1]: raise UsageError(f"target: expected a class in [0, {probs.shape[1]}), got {a.target}")
     target = probs.argmax(1) if a.target is None else torch.full((len(x),), a.target)
-    if a.target is not None and not 0 <= a.target < probs.shape[1]: raise UsageError(f"target: expected a class in [0, {probs.shape[1]}), got {a.target}")
     maps = explainer(x, target)
     name = lambda c: info['classes'][c] if info['classes'] else str(int(c))
-    out, records = Path(a.out), []
-    out.mkdir(parents=True, exist_ok=True)
-    for path, image, m, t, p in zip(a.images, to_display(x, info['stats']), maps, target, probs):
-        fig, ax = plt.subplots(1, 2, figsize=(5, 2.7))
-        overlay(ax[0], image, title=f'{name(p.argmax())} {p.max():.2f}')
-        overlay(ax[1], image, m, title=f'{TITLES[a.method]}: {name(t)}')
-        png = save_figure(fig, out / f'{Path(path).stem}_{a.method}.png', dpi=100); plt.close(fig)
-        records.append(dict(image=str(path), predicted=name(p.argmax()), probability=p.max().item(), target=name(t),
-                            method=a.method, layer=layer, figure=png.name))
-    with atomic_write(out / 'explanations.json') as f: f.write(json.dumps(records, indent=1))
-    with atomic_write(out / 'maps.pt', 'wb') as f: torch.save(maps.cpu(), f)
-    print(f'{len(records)} explanations written to {out}')
 
-def _parse_options(pairs):
+    def build(folder):
+        records = []
+        for path, figure, image, m, t, p in zip(images, figure_names(images, a.method), to_display(x, info['stats']), maps, target, probs):
+            fig, ax = plt.subplots(1, 2, figsize=(5, 2.7))
+            overlay(ax[0], image, title=f'{name(p.argmax())} {p.max():.2f}')
+            overlay(ax[1], image, m, title=f'{TITLES[a.method]}: {name(t)}')
+            save_figure(fig, folder / figure, dpi=100); plt.close(fig)
+            records.append(dict(image=str(path), predicted=name(p.argmax()), probability=p.max().item(), target=name(t),
+                                method=a.method, layer=layer, figure=figure))
+        with atomic_write(folder / 'explanations.json') as f: f.write(json.dumps(records, indent=1))
+        with atomic_write(folder / 'maps.pt', 'wb') as f: torch.save(maps.cpu(), f)
+    replace_folder(build, out)
+    print(f'{len(images)} explanations written to {out}')
+
+# %% ../nbs/50_cli.ipynb #40b45d42
+def accepted_options(cls: type) -> list[str]:
+    "The keyword arguments `cls(...)` accepts: its constructor's, and its bases' as far as `**kwargs` passes them on."
+    names = []
+    for klass in cls.__mro__:
+        init = vars(klass).get('__init__')
+        if init is None: continue
+        params = inspect.signature(init).parameters.values()
+        names += [p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name not in names]
+        if not any(p.kind == p.VAR_KEYWORD for p in params): break
+    return [n for n in names if n != 'self']
+
+def parse_options(pairs, # KEY=VALUE strings, values as Python literals (else strings)
+                  cls: type|None = None, # Check the keys against what `cls` accepts
+                  what: str = '', # How errors name `cls`
+                  skip=(), # Parameters not given by options
+                 ) -> dict:
+    "The `--option` pairs as a dict, every key one that `cls` takes."
     options = {}
     for pair in pairs or []:
         key, sep, value = pair.partition('=')
         if not sep: raise UsageError(f"option: expected KEY=VALUE, got {pair!r}")
         try: options[key] = ast.literal_eval(value)
-        except (ValueError, SyntaxError): options[key] = value
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError): options[key] = value
+    if cls is None: return options
+    valid = [n for n in accepted_options(cls) if n not in skip]
+    unknown = [k for k in options if k not in valid]
+    if unknown: raise UsageError(f"option: {what} has no option {', '.join(map(repr, unknown))}; expected some of {', '.join(valid)}")
     return options
 
-def cmd_train(a):
-    with process_group(): _train(a)   # a no-op unless torchrun or accelerate launch started several processes
+# %% ../nbs/50_cli.ipynb #2b0c0f57
+METHOD_CALLBACKS = {'ce': None, 'supcon': SupConCallback, 'excon': ExConCallback, 'edda': EDDACallback,
+                    'occlusion': RandomOcclusionCallback}
 
-def _train(a):
-    options = _parse_options(a.option)
+def _is_checkpoint(path: Path) -> bool:
+    "Whether `path` is a model file that `xai_lit train` wrote."
+    try: state = safe_load(path, 'out')
+    except (ValueError, OSError): return False
+    return isinstance(state, dict) and state.get('xai_lit') == 1
+
+def _train_options(a) -> dict:
+    if a.recipe is not None and a.recipe not in RECIPES: raise UsageError(f"recipe: expected one of {list(RECIPES)}, got {a.recipe!r}")
+    method = RECIPES[a.recipe].method if a.recipe else a.method or 'ce'
+    if METHOD_CALLBACKS[method] is None:
+        if a.option: raise UsageError(f"option: method {method} has no callback, so it takes no option (got {', '.join(a.option)})")
+        return {}
+    return parse_options(a.option, METHOD_CALLBACKS[method], f'method {method}')
+
+def _as_checkpoint(e: ValueError) -> Exception:
+    "`CheckpointCallback` names its file `path` (after fastai's note of the event, if raised in the fit); here it is --checkpoint."
+    before, found, rest = ' '.join(str(e).split()).partition('path: ')
+    ours = found and (not before or before.startswith('Exception occured in `CheckpointCallback`'))
+    return UsageError('checkpoint: ' + rest) if ours else e
+
+def _train_paths(a) -> tuple[Path, Path]:
+    out = check_out_file(a.out, 'out', _is_checkpoint, 'a model file xai_lit train wrote')
+    state = check_out_file(a.checkpoint or out.with_suffix('.state.pth'), 'checkpoint')
+    if state == out: raise UsageError(f"checkpoint: the training state needs a file of its own, not --out {out}")
+    if state.exists() and not a.resume:
+        raise UsageError(f"checkpoint: {state} exists (the training state of an earlier run); pass --resume to go on from it, or remove it")
+    if state.exists():
+        try: CheckpointCallback(state).read()   # a truncated or foreign file is refused now, not after loading the data
+        except ValueError as e: raise _as_checkpoint(e) from None
+    return out, state
+
+def cmd_train(a):
+    if a.fp16 and not torch.cuda.is_available(): raise UsageError("fp16: mixed precision needs a GPU, and none is visible")
+    options, (out, state) = _train_options(a), _train_paths(a)
+    with process_group(): _train(a, options, out, state)   # a no-op unless torchrun or accelerate launch started several processes
+
+# %% ../nbs/50_cli.ipynb #38c5e197
+def _train(a, options: dict, out: Path, state: Path):
     if a.recipe:
         overrides = {k: v for k, v in dict(arch=a.arch, epochs=a.epochs, bs=a.bs, lr=a.lr).items() if v is not None}
         if a.data: overrides['data'] = a.data
-        if options: overrides['options'] = {**RECIPES[a.recipe].options, **options} if a.recipe in RECIPES else options
+        if options: overrides['options'] = {**RECIPES[a.recipe].options, **options}
         learn = recipe_learner(a.recipe, path=a.path, **overrides)
         fit = lambda cbs: fit_recipe(learn, cbs=cbs)
         method, arch, model_kwargs = learn.recipe.method, learn.recipe.arch, {}
     else:
         method, arch = a.method or 'ce', a.arch or 'tiny'
         model_kwargs = dict(width=a.width) if arch == 'tiny' else {}
-        dls = get_dataloaders(a.data or 'shapes', bs=per_process_batch(a.bs or 128), path=a.path)
+        dls = get_dataloaders(a.data or 'shapes', bs=per_process_batch(128 if a.bs is None else a.bs), path=a.path)
         learn = method_learner(dls, method, arch, seed=a.seed, model_kwargs=model_kwargs, **options)
-        fit = lambda cbs: learn.fit_one_cycle(a.epochs or 5, a.lr or 5e-3, cbs=cbs)
-    if a.fp16:
-        if not torch.cuda.is_available(): raise UsageError("fp16: mixed precision needs a GPU, and none is visible")
-        learn.to_fp16()
-    state = Path(a.checkpoint) if a.checkpoint else Path(a.out).with_suffix('.state.pth')
-    with distrib_ctx(learn): fit(CheckpointCallback(state, resume=a.resume))
+        fit = lambda cbs: learn.fit_one_cycle(5 if a.epochs is None else a.epochs, 5e-3 if a.lr is None else a.lr, cbs=cbs)
+    if a.fp16: learn.to_fp16()
+    try:
+        with distrib_ctx(learn): fit(CheckpointCallback(state, resume=a.resume))
+    except ValueError as e: raise _as_checkpoint(e) from None
     if not is_main_process(): return
-    path = save_checkpoint(learn, a.out, method=method, arch=arch, model_kwargs=model_kwargs, data=str(a.data or 'shapes'))
+    path = save_checkpoint(learn, out, method=method, arch=arch, model_kwargs=model_kwargs, data=str(a.data or 'shapes'))
     print(f'model saved to {path}; training state (for --resume) in {state}')
+
+# %% ../nbs/50_cli.ipynb #0b83e4ab
+RESULTS_HEADER = 'explainer,metric,mean,std,n,better'   # how the CSV of `evaluate`'s tidy table starts (later columns may follow)
+
+def _is_results_csv(path: Path) -> bool:
+    "Whether `path` is a CSV that `xai_lit evaluate` wrote."
+    try:
+        with open(path, encoding='utf-8', errors='replace') as f: line = f.readline(1000).rstrip('\r\n')
+    except OSError: return False
+    return line == RESULTS_HEADER or line.startswith(RESULTS_HEADER + ',')
 
 def _evaluation_batches(dls, n):
     loader = dls[2] if len(dls.loaders) > 2 else dls.valid
@@ -328,22 +505,27 @@ def _evaluation_batches(dls, n):
     return out
 
 def cmd_evaluate(a):
+    if a.out: check_out_file(a.out, 'out', _is_results_csv, 'a results CSV xai_lit evaluate wrote')
+    names, metrics = a.explainers.split(','), a.metrics.split(',') if a.metrics else None
+    for n in names:
+        if n not in EXPLAINERS: raise UsageError(f"method: expected one of {list(EXPLAINERS)}, got {n!r}")
+    if metrics and set(metrics) - set(METRICS): raise UsageError(f"metrics: expected some of {list(METRICS)}, got {sorted(set(metrics) - set(METRICS))}")
     model, info = load_model(a.arch, a.weights)
     data = a.data or info.get('data')
     if data is None: raise UsageError("data: name the data to evaluate on (--data)")
     dls = get_dataloaders(data, bs=a.bs, path=a.path)
     batches = _evaluation_batches(dls, a.n)
     layer = a.layer or _explained_layer(model)
-    try: explainers = {TITLES.get(n, n): make_explainer(n, model, layer) for n in a.explainers.split(',')}
+    try: explainers = {TITLES.get(n, n): make_explainer(n, model, layer) for n in names}
     except (ValueError, AttributeError, KeyError) as e: raise UsageError(str(e).strip('"')) from None
-    metrics = a.metrics.split(',') if a.metrics else (['deletion', 'insertion', 'average_drop_increase'] +
-              (['pointing_game', 'energy_pointing_game'] if len(batches[0]) == 3 else []))
+    metrics = metrics or (['deletion', 'insertion', 'average_drop_increase'] + (['pointing_game', 'energy_pointing_game'] if len(batches[0]) == 3 else []))
     scores = evaluate(model, batches, explainers, metrics)
     print(results_table(scores).to_string())
     if a.out:
         with atomic_write(a.out) as f: scores.to_csv(f, index=False)
         print(f'results written to {a.out}')
 
+# %% ../nbs/50_cli.ipynb #ec22ac7c
 def bench_folder() -> Path:
     "The repository's `bench/` folder (benchmarks live with the source, not in the installed package)."
     import xai_lit
@@ -359,27 +541,46 @@ def cmd_bench(a):
 
 def cmd_demo(a): run_demo(a.out, quick=a.quick, seed=a.seed)
 
+# %% ../nbs/50_cli.ipynb #9d872819
+def _number(kind, test, expected: str):
+    def parse(text: str):
+        try: value = kind(text)
+        except ValueError: value = None
+        if value is None or not test(value): raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+    parse.__name__ = expected
+    return parse
+
+positive_int = _number(int, lambda v: v > 0, 'a positive integer')
+non_negative_int = _number(int, lambda v: v >= 0, 'an integer >= 0')
+positive_float = _number(float, lambda v: math.isfinite(v) and v > 0, 'a positive number')
+
+class _Parser(argparse.ArgumentParser):
+    "argparse whose errors are one line, exit code 2."
+    def error(self, message): self.exit(2, f'{self.prog}: error: {message} (see {self.prog} --help)\n')
+
 # %% ../nbs/50_cli.ipynb #97111854
 def parser() -> argparse.ArgumentParser:
     "The `xai_lit` command's argument parser."
-    p = argparse.ArgumentParser('xai_lit', description='Explain CNN image classifiers and train them with their explanations.')
+    p = _Parser('xai_lit', description='Explain CNN image classifiers and train them with their explanations.')
     sub = p.add_subparsers(dest='command', required=True)
     d = sub.add_parser('demo', help='train, explain and evaluate on the offline shapes data; write a report folder')
-    d.add_argument('--out', default='xai_lit_demo', help='report folder (replaced if it exists)')
+    d.add_argument('--out', default='xai_lit_demo', help='report folder: new, empty, or a previous report (replaced)')
     d.add_argument('--quick', action='store_true', help='the small run (under a minute on two CPU cores)')
     d.add_argument('--seed', type=int, default=0)
     d.set_defaults(run=cmd_demo)
     e = sub.add_parser('explain', help='explain images with one explainer; write overlays, maps and a JSON summary')
-    e.add_argument('images', nargs='+', metavar='IMAGE')
+    e.add_argument('images', nargs='+', metavar='IMAGE', help='image files, or folders of them')
     e.add_argument('--arch', default='resnet18', help='torchvision architecture (for a state dict or random/pretrained weights)')
     e.add_argument('--weights', help='state dict, TorchScript file or xai_lit checkpoint')
     e.add_argument('--pretrained', action='store_true', help="torchvision's default weights for --arch")
     e.add_argument('--layer', help='layer to explain (default: the last layer with a spatial output)')
     e.add_argument('--method', default='gradcam', help=f'one of {", ".join(EXPLAINERS)}')
-    e.add_argument('--target', type=int, help='class to explain (default: the predicted class)')
-    e.add_argument('--size', type=int, help='image side the model takes (default: 224, or the checkpoint\'s)')
+    e.add_argument('--target', type=non_negative_int, help='class to explain (default: the predicted class)')
+    e.add_argument('--size', type=positive_int, help='image side the model takes (default: 224, or the checkpoint\'s)')
+    e.add_argument('--max-pixels', type=positive_int, default=MAX_PIXELS, help='refuse larger images (a guard against decompression bombs)')
     e.add_argument('--option', action='append', metavar='KEY=VALUE', help="an explainer option, e.g. n_masks=2000 (repeatable)")
-    e.add_argument('--out', default='explanations')
+    e.add_argument('--out', default='explanations', help='output folder: new, empty, or an earlier output (replaced)')
     e.set_defaults(run=cmd_explain)
     t = sub.add_parser('train', help='train a model with a method (or a paper recipe) and save a checkpoint')
     t.add_argument('--method', choices=METHODS)
@@ -387,12 +588,13 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument('--data', help="shapes, digits, cifar10, cifar100, tiny_imagenet or a folder with train/ and valid/ (default: shapes)")
     t.add_argument('--path', help='where a real data set is (default: fastai\'s data folder)')
     t.add_argument('--arch', choices=list(CONTRASTIVE_ARCHS), help='default: tiny')
-    t.add_argument('--width', type=int, default=16, help='width of the tiny ResNet')
-    t.add_argument('--epochs', type=int); t.add_argument('--bs', type=int); t.add_argument('--lr', type=float)
+    t.add_argument('--width', type=positive_int, default=16, help='width of the tiny ResNet')
+    t.add_argument('--epochs', type=positive_int, help='default: 5'); t.add_argument('--bs', type=positive_int, help='default: 128')
+    t.add_argument('--lr', type=positive_float, help='default: 5e-3')
     t.add_argument('--seed', type=int, default=0)
     t.add_argument('--option', action='append', metavar='KEY=VALUE', help="the method's callback option, e.g. p=0.5 (repeatable)")
-    t.add_argument('--out', default='model.pth')
-    t.add_argument('--checkpoint', help='training state written after each epoch (default: OUT with .state.pth)')
+    t.add_argument('--out', default='model.pth', help='model file (new, or one xai_lit train wrote)')
+    t.add_argument('--checkpoint', help='training state written after each epoch (default: OUT with .state.pth); an existing one needs --resume')
     t.add_argument('--resume', action='store_true', help='go on from --checkpoint if it exists')
     t.add_argument('--fp16', action='store_true', help='mixed precision (GPU)')
     t.set_defaults(run=cmd_train)
@@ -400,25 +602,27 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument('--weights', help='checkpoint or state dict (default: --arch with random weights)')
     v.add_argument('--arch', default='resnet18')
     v.add_argument('--data', help="as for train (default: the checkpoint's)")
-    v.add_argument('--path'); v.add_argument('--bs', type=int, default=64)
+    v.add_argument('--path'); v.add_argument('--bs', type=positive_int, default=64)
     v.add_argument('--explainers', default='gradcam,gradcam++,sise', help='comma-separated')
     v.add_argument('--layer', help='layer of the layer explainers (default: layer3)')
     v.add_argument('--metrics', help='comma-separated names from xai_lit.metrics.METRICS')
-    v.add_argument('--n', type=int, default=200, help='images to evaluate on')
-    v.add_argument('--out', help='CSV file for the tidy results')
+    v.add_argument('--n', type=positive_int, default=200, help='images to evaluate on')
+    v.add_argument('--out', help='CSV file for the tidy results (new, or one xai_lit evaluate wrote)')
     v.set_defaults(run=cmd_evaluate)
     b = sub.add_parser('bench', help="run a benchmark script from the repository's bench/ folder")
     b.add_argument('name', nargs='?'); b.add_argument('args', nargs=argparse.REMAINDER)
     b.set_defaults(run=cmd_bench)
     return p
 
+# %% ../nbs/50_cli.ipynb #e746f907
+def _one_line(e: BaseException) -> str: return ' '.join(str(e).split()) or type(e).__name__
+
 def main(argv: list[str]|None = None) -> int:
-    "Run the `xai_lit` command; the exit code: 0 done, 2 a usage error (one line on stderr)."
-    args = parser().parse_args(argv)
+    "Run the `xai_lit` command; the exit code: 0 done, 2 a usage error or an expected failure (one line on stderr)."
+    try: args = parser().parse_args(argv)
+    except SystemExit as e: return e.code if isinstance(e.code, int) else int(e.code is not None)   # --help, or a parser error
     matplotlib.use('Agg')   # figures go to files; no display is needed
     try: code = args.run(args)
-    except (UsageError, FileNotFoundError, NotADirectoryError) as e:
-        print(f'xai_lit {args.command}: error: {e}', file=sys.stderr); return 2
-    except ValueError as e:   # the library's checks name the argument and what was expected
-        print(f'xai_lit {args.command}: error: {e}', file=sys.stderr); return 2
+    except (UsageError, ValueError, OSError) as e:
+        print(f'xai_lit {args.command}: error: {_one_line(e)}', file=sys.stderr); return 2
     return code or 0

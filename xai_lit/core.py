@@ -6,7 +6,7 @@ Docs: https://xai-lit.github.io/xai_lit/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #aa445316
 from __future__ import annotations
-import difflib, os, pickle, re, tempfile
+import difflib, os, pickle, re, shutil, tempfile
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from functools import partial
@@ -18,8 +18,8 @@ from fastcore.basics import store_attr
 # %% auto #0
 __all__ = ['CPU_PIXELS_PER_PASS', 'find_layer', 'layer_name', 'plain_tensor', 'check_images', 'class_indices', 'target_scores',
            'model_as_found', 'record_activations', 'forward_with_activations', 'gradients', 'upsample', 'minmax',
-           'threshold_mask', 'topk_mask', 'check_batch_size', 'inputs_per_pass', 'new_file_mode', 'remove_stale_temps',
-           'atomic_write', 'safe_load', 'load_state', 'Explainer', 'LayerExplainer']
+           'threshold_mask', 'topk_mask', 'check_batch_size', 'inputs_per_pass', 'new_file_mode', 'temp_name',
+           'remove_stale_temps', 'atomic_write', 'safe_load', 'load_state', 'Explainer', 'LayerExplainer']
 
 # %% ../nbs/00_core.ipynb #5b391a0f
 def find_layer(model: nn.Module, # The model that holds the layer
@@ -228,15 +228,24 @@ def _process_gone(pid: int) -> bool:
     except PermissionError: return False   # another user's live process
     return False
 
-def remove_stale_temps(path, # The file whose earlier, killed writes may have left temporaries
+def temp_name(path, # The file or folder being written
+              tag: str = '', # Told apart from other temporaries of the same writer
+             ) -> str:
+    "The prefix of a temporary beside `path`: hidden, with this process's id, so a later run can tell if it is stale."
+    return f'.{Path(path).name}.{os.getpid()}.{tag}'
+
+def remove_stale_temps(path, # The file or folder whose earlier, killed writes may have left temporaries
                       ) -> list[Path]:
-    "Remove the temporary files of `path` that `atomic_write` calls left behind when their process was killed."
+    "Remove the temporaries (files or folders) of `path` that writes killed outright left behind: their process is gone."
     path, removed = Path(path), []
     pattern = re.compile(rf'\.{re.escape(path.name)}\.(\d+)\.\w+\.tmp')
     for tmp in path.parent.glob(f'.{path.name}.*.tmp') if path.parent.is_dir() else []:
         found = pattern.fullmatch(tmp.name)
         if found and int(found[1]) != os.getpid() and _process_gone(int(found[1])):
-            with suppress(FileNotFoundError): tmp.unlink(); removed.append(tmp)
+            if tmp.is_dir() and not tmp.is_symlink(): shutil.rmtree(tmp, ignore_errors=True)
+            else:
+                with suppress(FileNotFoundError): tmp.unlink()
+            removed.append(tmp)
     return removed
 
 @contextmanager
@@ -247,7 +256,7 @@ def atomic_write(path, # The file to write
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temps(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.{os.getpid()}.', suffix='.tmp')
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=temp_name(path), suffix='.tmp')
     try:
         os.fchmod(fd, new_file_mode())
         with os.fdopen(fd, mode) as f:
