@@ -134,7 +134,7 @@ class EDDACallback(ExplanationHandler):
             self.learn.pred, self.learn.xb = self.pred[:len(self.y)], self.clean_xb
 
     def after_batch(self):
-        if self.training or not self.monitor: return
+        if self.training or not self.monitor or self.explain is None: return   # validate() outside a fit: nothing bound, no column
         x, logits = plain_tensor(self.x), plain_tensor(self.pred).detach()
         maps = self.explain(x, logits.argmax(1))
         gap = saliency_gap(plain_model(self.learn.model), x, maps, logits.argmax(1), self.k,
