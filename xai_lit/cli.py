@@ -21,7 +21,7 @@ from .perturb import ScoreCAM, RISE
 from .sise import SISE, AdaSISE
 from .data import shapes_dataloaders, batches_with_masks, read_images, image_files, IMAGENET_STATS, MAX_PIXELS
 from .models import ContrastiveModel, torchvision_classifier, CONTRASTIVE_ARCHS
-from .metrics import evaluate, results_table, ece, robust_accuracy, pointing_chance, METRICS
+from .metrics import evaluate, results_table, rule_notes, ece, robust_accuracy, pointing_chance, METRICS
 from .callback.supcon import SupConCallback
 from .callback.excon import ExConCallback
 from .callback.edda import EDDACallback, RandomOcclusionCallback
@@ -521,6 +521,7 @@ def cmd_evaluate(a):
     metrics = metrics or (['deletion', 'insertion', 'average_drop_increase'] + (['pointing_game', 'energy_pointing_game'] if len(batches[0]) == 3 else []))
     scores = evaluate(model, batches, explainers, metrics)
     print(results_table(scores).to_string())
+    for note in rule_notes(scores): print(note)
     if a.out:
         with atomic_write(a.out) as f: scores.to_csv(f, index=False)
         print(f'results written to {a.out}')

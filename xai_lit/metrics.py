@@ -27,7 +27,7 @@ __all__ = ['METRICS', 'DEFAULT_METRICS', 'HIGHER_IS_BETTER', 'TIDY_COLUMNS', 'pe
            'PerturbationCurves', 'deletion', 'insertion', 'average_drop_increase', 'SaliencyGap', 'saliency_gap',
            'noisy_linear_imputation', 'RoadCurves', 'road', 'mask_iou', 'spearman', 'ssim', 'RandomisationResult',
            'cascading_randomisation', 'CalibrationBins', 'calibration_bins', 'ece', 'reliability_diagram', 'ECEMetric',
-           'fgsm', 'pgd', 'robust_accuracy', 'evaluate', 'results_table']
+           'fgsm', 'pgd', 'robust_accuracy', 'evaluate', 'results_table', 'rule_notes']
 
 # %% ../nbs/20_metrics.ipynb #4320e753
 def _check_maps_masks(maps: Tensor, masks: Tensor):
@@ -808,3 +808,15 @@ def results_table(results: pd.DataFrame, # The output of `evaluate`
     wide = cell.pivot(index=['metric', 'better'], columns='explainer', values='value')
     order = list(dict.fromkeys(results['metric'])); names = list(dict.fromkeys(results['explainer']))
     return wide.reindex(sorted(wide.index, key=lambda i: order.index(i[0])))[names]
+
+def rule_notes(results: pd.DataFrame, # The output of `evaluate`
+              ) -> list[str]:
+    "One line per explainer whose images a rule touched: excluded images (no object), constant maps, tied peaks."
+    notes = []
+    for name, rows in results.groupby('explainer', sort=False):
+        parts = [f'{rows.excluded.max()} images without object left out of {", ".join(rows.metric[rows.excluded > 0])}'] if rows.excluded.max() else []
+        first = rows.iloc[0]
+        if first.constant_maps: parts.append(f'{first.constant_maps} constant maps (pointing game = object area; pixel order row-major)')
+        if first.tied_peaks: parts.append(f'{first.tied_peaks} maps with a shared maximum (pointing game = share of it on the object)')
+        if parts: notes.append(f'{name}: ' + '; '.join(parts))
+    return notes
