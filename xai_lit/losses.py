@@ -196,7 +196,7 @@ def run_distributed(fn: Callable, # Importable (module-level) function, run on e
         finally:
             for process in context.processes:
                 if process.is_alive(): process.terminate(); process.join()
-        return [torch.load(Path(folder) / f'{rank}.pt') for rank in range(world_size)]
+        return [torch.load(Path(folder) / f'{rank}.pt', weights_only=True) for rank in range(world_size)]
 
 # %% ../nbs/30_losses.ipynb #0bc7f0bd
 def _supcon_ddp_check(x: Tensor, weight: Tensor, labels: Tensor, negative_only: Tensor, sizes: list[int]) -> dict:
