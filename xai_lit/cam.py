@@ -6,11 +6,12 @@ Docs: https://xai-lit.github.io/xai_lit/cam.html.md"""
 
 # %% ../nbs/01_cam.ipynb #1bd9aa3f
 from __future__ import annotations
+import warnings
 import torch, torch.nn as nn
 from torch import Tensor
 from fastcore.meta import delegates
 from .core import (LayerExplainer, forward_with_activations, gradients, target_scores, class_indices,
-                          check_batch_size, inputs_per_pass)
+                          check_batch_size, inputs_per_pass, input_stats)
 
 # %% auto #0
 __all__ = ['GradientCAM', 'GradCAM', 'GradCAMPlusPlus', 'XGradCAM', 'LayerCAM', 'IntegratedGradCAM']
@@ -71,20 +72,43 @@ class IntegratedGradCAM(GradCAM):
     @delegates(GradientCAM.__init__)
     def __init__(self, model, layer,
                  steps: int = 50, # Riemann steps m along the path
-                 baseline: float|Tensor = 0., # The path's start x' (a value, or a tensor broadcastable to x)
+                 baseline: str|float|Tensor = 'black', # The path's start x': 'black' (the paper), or a value or tensor in the input space
+                 stats=None, # The inputs' normalisation, (mean, std) or DataLoaders (see `input_stats`); None: not normalised
                  batch_size: int|None = None, # Path points per forward/backward pass; None: `inputs_per_pass`
                  official_code: bool = False, # Left Riemann sum and a ReLU per step, as the authors' code
                  **kwargs):
         if steps < 1: raise ValueError(f"steps: expected a positive int, got {steps}")
+        if isinstance(baseline, str) and baseline != 'black':
+            raise ValueError(f"baseline: expected 'black', a number or a tensor, got {baseline!r}")
         super().__init__(model, layer, **kwargs)
         self.steps, self.baseline, self.batch_size, self.official_code = steps, baseline, check_batch_size(batch_size), official_code
+        self.stats = input_stats(stats)
+
+    @property
+    def baseline_used(self) -> str:
+        "Which image the path starts from, in words."
+        if not isinstance(self.baseline, str):
+            return f'the constant {self.baseline:g} in the input space' if isinstance(self.baseline, (int, float)) else 'a given tensor'
+        if self.stats is not None: return 'black (pixel value 0, normalised with the given stats)'
+        return 'black, taken as 0 in the input space (no stats given: the inputs are taken as unnormalised)'
+
+    def start(self, x: Tensor) -> Tensor:
+        "The baseline x' in the model's input space, broadcastable to `x`."
+        if not isinstance(self.baseline, str): return torch.as_tensor(self.baseline, dtype=x.dtype, device=x.device)
+        if self.stats is None:
+            if x.amin() < 0: warnings.warn("baseline: 'black' is taken as 0, but the inputs have negative values, so they "
+                                           "look normalised; pass stats=(mean, std) or the DataLoaders", stacklevel=4)
+            return x.new_zeros(())
+        mean, std = (s.to(x).view(-1, 1, 1) for s in self.stats)
+        if len(mean) != x.shape[1]: raise ValueError(f"stats: {len(mean)} channels, but x has {x.shape[1]}")
+        return -mean / std
 
     def path(self, x: Tensor) -> tuple[Tensor, Tensor]:
         "The path points x_t of all images, (B*m, C, H, W), and the image each belongs to, (B*m,)."
         t = torch.arange(self.steps, device=x.device, dtype=x.dtype) + (0 if self.official_code else 1)
         fractions = (t / self.steps).repeat(len(x))[:, None, None, None]
         image_idx = torch.arange(len(x), device=x.device).repeat_interleave(self.steps)
-        start = torch.as_tensor(self.baseline, dtype=x.dtype, device=x.device).expand_as(x)[image_idx]
+        start = self.start(x).expand_as(x)[image_idx]
         return start + fractions * (x[image_idx] - start), image_idx
 
     def attribute(self, x, target):
@@ -102,4 +126,4 @@ class IntegratedGradCAM(GradCAM):
             total.index_add_(0, image_idx[chunk], term)
         return total / self.steps
 
-    def _repr_args(self): return dict(steps=self.steps, official_code=self.official_code, **super()._repr_args())
+    def _repr_args(self): return dict(steps=self.steps, baseline=self.baseline_used, official_code=self.official_code, **super()._repr_args())

@@ -16,9 +16,9 @@ from torch import Tensor
 from fastcore.basics import store_attr
 
 # %% auto #0
-__all__ = ['CPU_PIXELS_PER_PASS', 'find_layer', 'layer_name', 'plain_tensor', 'check_images', 'class_indices', 'target_scores',
-           'model_as_found', 'record_activations', 'forward_with_activations', 'gradients', 'upsample', 'minmax',
-           'threshold_mask', 'topk_mask', 'check_batch_size', 'inputs_per_pass', 'new_file_mode', 'temp_name',
+__all__ = ['CPU_PIXELS_PER_PASS', 'find_layer', 'layer_name', 'plain_tensor', 'check_images', 'input_stats', 'class_indices',
+           'target_scores', 'model_as_found', 'record_activations', 'forward_with_activations', 'gradients', 'upsample',
+           'minmax', 'threshold_mask', 'topk_mask', 'check_batch_size', 'inputs_per_pass', 'new_file_mode', 'temp_name',
            'remove_stale_temps', 'atomic_write', 'safe_load', 'load_state', 'Explainer', 'LayerExplainer']
 
 # %% ../nbs/00_core.ipynb #5b391a0f
@@ -57,6 +57,24 @@ def check_images(x, name: str = 'x'):
         raise TypeError(f"{name}: expected a floating-point tensor, got {x.dtype}; convert and normalise the images first")
     if x.shape[0] == 0: raise ValueError(f"{name}: the batch is empty")
     if not torch.isfinite(x).all(): raise ValueError(f"{name}: contains NaN or inf values")
+
+# %% ../nbs/00_core.ipynb #053f97f0
+def input_stats(source, # (mean, std) per channel, DataLoaders, or None
+                name: str = 'stats', # The argument's name, for errors
+               ) -> tuple[Tensor, Tensor]|None:
+    "The per-channel `(mean, std)` the inputs were normalised with, as flat float tensors; None if they were not."
+    if source is None: return None
+    if isinstance(source, (tuple, list)) and len(source) == 2:
+        mean, std = (torch.as_tensor(s, dtype=torch.float32).flatten() for s in source)
+        if mean.shape != std.shape or not (std > 0).all():
+            raise ValueError(f"{name}: expected (mean, std) with one positive std per mean, got shapes "
+                             f"{tuple(mean.shape)} and {tuple(std.shape)}")
+        return mean, std
+    if getattr(source, 'stats', None) is not None: return input_stats(source.stats, name)
+    if hasattr(source, 'after_batch'):
+        tfm = next((t for t in getattr(source.after_batch, 'fs', []) if hasattr(t, 'mean') and hasattr(t, 'std')), None)
+        return None if tfm is None else input_stats((tfm.mean, tfm.std), name)
+    raise TypeError(f"{name}: expected (mean, std) per channel or DataLoaders, got {type(source).__name__}")
 
 # %% ../nbs/00_core.ipynb #81b08daa
 def class_indices(target, # None, an int, or one int per image (sequence or tensor)

@@ -84,15 +84,17 @@ class SISE(Explainer):
                  model: nn.Module, # The classifier to explain
                  layers: Sequence[str|nn.Module]|None = None, # Block layers; None: `block_layers(model, x)`
                  mu: float = 0., # Keep channels whose mean gradient exceeds mu * the largest one
+                 select_by: str = 'probability', # The score whose gradient selects channels: 'probability' (the authors' code) or 'logit'
                  fusion: str = 'otsu', # 'otsu' (binary masks, the paper) or 'otsu_soft' (the course code)
                  batch_size: int|None = None, # Masked inputs per forward pass; None: `inputs_per_pass`
                  progress: bool|None = None, # Show a progress bar; None: for long runs
                  train: bool|None = False, # Explain in train mode (True), eval mode (False) or as found (None)
                 ):
         if fusion not in ('otsu', 'otsu_soft'): raise ValueError(f"fusion: expected 'otsu' or 'otsu_soft', got {fusion!r}")
+        if select_by not in ('probability', 'logit'): raise ValueError(f"select_by: expected 'probability' or 'logit', got {select_by!r}")
         super().__init__(model, train, relu=False)
         self.layer_names = None if layers is None else [layer_name(model, find_layer(model, l)) for l in layers]
-        self.mu, self.fusion, self.batch_size, self.progress = mu, fusion, check_batch_size(batch_size), progress
+        self.mu, self.select_by, self.fusion, self.batch_size, self.progress = mu, select_by, fusion, check_batch_size(batch_size), progress
         self.last_counts = None
 
     def select(self, alpha: Tensor) -> Tensor:
@@ -115,7 +117,8 @@ class SISE(Explainer):
     def _layer_maps(self, x, target):
         names = self.block_names(x)
         logits, acts = forward_with_activations(self.model, x, [find_layer(self.model, n) for n in names], names)
-        grads = gradients(target_scores(logits, target), acts)
+        selecting = logits.softmax(1) if self.select_by == 'probability' and not callable(target) else logits
+        grads = gradients(target_scores(selecting, target), acts)
         score = target if callable(target) else 'probability'
         classes = None if callable(target) else class_indices(target, logits)
         maps, self.last_counts = [], {}
@@ -141,7 +144,7 @@ class SISE(Explainer):
         return minmax(total.view(len(x), *size))
 
     def attribute(self, x, target): return fuse_layer_maps(self._layer_maps(x, target), self.fusion)
-    def _repr_args(self): return dict(layers=self.layer_names, mu=self.mu, fusion=self.fusion, batch_size=self.batch_size)
+    def _repr_args(self): return dict(layers=self.layer_names, mu=self.mu, select_by=self.select_by, fusion=self.fusion, batch_size=self.batch_size)
 
 # %% ../nbs/03_sise.ipynb #1bea4d53
 class AdaSISE(SISE):
