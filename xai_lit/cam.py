@@ -12,6 +12,7 @@ from torch import Tensor
 from fastcore.meta import delegates
 from .core import (LayerExplainer, forward_with_activations, gradients, target_scores, class_indices,
                           check_batch_size, inputs_per_pass, input_stats)
+from .precision import reduced_precision
 
 # %% auto #0
 __all__ = ['GradientCAM', 'GradCAM', 'GradCAMPlusPlus', 'XGradCAM', 'LayerCAM', 'IntegratedGradCAM']
@@ -30,7 +31,7 @@ class GradientCAM(LayerExplainer):
         "The signed map sum_k w_k * A_k, (B, h, w)."
         logits, (acts,) = forward_with_activations(self.model, x, [self.layer], [self.layer_name])
         grads, = gradients(target_scores(logits, target), [acts])
-        acts = acts.detach()
+        acts, grads = acts.detach().float(), grads.float()  # float32 sums, also under autocast
         return (self.weights(acts, grads) * acts).sum(1)
 
 # %% ../nbs/01_cam.ipynb #d03ebbca
@@ -76,13 +77,14 @@ class IntegratedGradCAM(GradCAM):
                  stats=None, # The inputs' normalisation, (mean, std) or DataLoaders (see `input_stats`); None: not normalised
                  batch_size: int|None = None, # Path points per forward/backward pass; None: `inputs_per_pass`
                  official_code: bool = False, # Left Riemann sum and a ReLU per step, as the authors' code
+                 precision: str|None = None, # Of the path's passes: 'fp32', 'bf16', 'fp16', 'auto'; None: `defaults.precision`
                  **kwargs):
         if steps < 1: raise ValueError(f"steps: expected a positive int, got {steps}")
         if isinstance(baseline, str) and baseline != 'black':
             raise ValueError(f"baseline: expected 'black', a number or a tensor, got {baseline!r}")
         super().__init__(model, layer, **kwargs)
         self.steps, self.baseline, self.batch_size, self.official_code = steps, baseline, check_batch_size(batch_size), official_code
-        self.stats = input_stats(stats)
+        self.stats, self.precision = input_stats(stats), precision
 
     @property
     def baseline_used(self) -> str:
@@ -118,12 +120,16 @@ class IntegratedGradCAM(GradCAM):
             classes = class_indices(target, logits)
         points, image_idx = self.path(x)
         total = None
-        for chunk in torch.arange(len(points), device=x.device).split(inputs_per_pass(self.batch_size, x)):
-            step_target = target if callable(target) else classes[image_idx[chunk]]
-            term = super().attribute(points[chunk], step_target)
-            if self.official_code: term = term.relu()
-            total = term.new_zeros(len(x), *term.shape[1:]) if total is None else total
-            total.index_add_(0, image_idx[chunk], term)
+        with reduced_precision(self.model, self.precision, x.device) as prepare:
+            for chunk in torch.arange(len(points), device=x.device).split(inputs_per_pass(self.batch_size, x)):
+                step_target = target if callable(target) else classes[image_idx[chunk]]
+                total = self._add_step(total, super().attribute(prepare(points[chunk]), step_target), image_idx[chunk], len(x))
         return total / self.steps
+
+    def _add_step(self, total, term, image_idx, n_images):
+        "Add one chunk's Grad-CAM terms to the running sum of their images."
+        if self.official_code: term = term.relu()
+        total = term.new_zeros(n_images, *term.shape[1:]) if total is None else total
+        return total.index_add_(0, image_idx, term)
 
     def _repr_args(self): return dict(steps=self.steps, baseline=self.baseline_used, official_code=self.official_code, **super()._repr_args())

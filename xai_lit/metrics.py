@@ -20,6 +20,7 @@ from fastprogress.fastprogress import progress_bar
 from fastai.metrics import AccumMetric, ActivationType
 from .core import Explainer, check_images, class_indices, model_as_found, plain_tensor
 from .core import find_layer, layer_name, minmax, threshold_mask, check_batch_size
+from .precision import reduced_precision, default_precision, resolve_precision
 
 # %% auto #0
 __all__ = ['METRICS', 'DEFAULT_METRICS', 'HIGHER_IS_BETTER', 'TIDY_COLUMNS', 'peak_pixels', 'pointing_game', 'pointing_chance',
@@ -182,7 +183,7 @@ class PerturbationCurves:
         "Area under each curve (B,): `curve_auc` of the curves."
         return curve_auc(self.curves)
 
-def _switch_curves(model, x, maps, start, end, target, step, batch_size) -> PerturbationCurves:
+def _switch_curves(model, x, maps, start, end, target, step, batch_size, precision) -> PerturbationCurves:
     "Probabilities as pixels switch from the `start` to the `end` images, most salient first, `step` at a time."
     check_batch_size(batch_size)
     n_images, _, height, width = x.shape
@@ -197,7 +198,7 @@ def _switch_curves(model, x, maps, start, end, target, step, batch_size) -> Pert
     def inputs_of(j):
         b = image_of[j]
         return torch.where((ranks[b] < count_of[j, None]).view(len(j), 1, height, width), end[b], start[b])
-    with model_as_found(model), torch.no_grad():
+    with model_as_found(model), torch.no_grad(), reduced_precision(model, precision, x.device):
         classes = class_indices(plain_tensor(target), _logits(model, x, batch_size))
         probs, _ = _probabilities(model, inputs_of, classes[image_of], batch_size)
     return PerturbationCurves(probs.view(n_images, n + 1), switched.float() / n_pixels)
@@ -209,10 +210,11 @@ def deletion(model: nn.Module, # The classifier; it returns logits (B, n_classes
              step: int|None = None, # Pixels per step; None: the image width
              substrate=0., # What deleted pixels become: a number, a tensor broadcast to x, or a callable x -> images
              batch_size: int|None = 64, # Perturbed images per forward pass; None: all at once
+             precision: str|None = None, # Of the perturbed forwards: 'fp32', 'bf16', 'fp16', 'auto'; None: `defaults.precision`
             ) -> PerturbationCurves:
     "Deletion (Petsiuk et al. 2018): the target's probability as the most salient pixels are replaced first."
     x, maps = _prepare(x, maps)
-    return _switch_curves(model, x, maps, x, fill_like(substrate, x, 'substrate'), target, step, batch_size)
+    return _switch_curves(model, x, maps, x, fill_like(substrate, x, 'substrate'), target, step, batch_size, precision)
 
 def insertion(model: nn.Module, # The classifier; it returns logits (B, n_classes)
               x: Tensor, # Images (B, C, H, W), as the model sees them
@@ -221,10 +223,11 @@ def insertion(model: nn.Module, # The classifier; it returns logits (B, n_classe
               step: int|None = None, # Pixels per step; None: the image width
               substrate=blur, # The starting images: a number, a tensor broadcast to x, or a callable x -> images
               batch_size: int|None = 64, # Perturbed images per forward pass; None: all at once
+              precision: str|None = None, # Of the perturbed forwards: 'fp32', 'bf16', 'fp16', 'auto'; None: `defaults.precision`
              ) -> PerturbationCurves:
     "Insertion (Petsiuk et al. 2018): the target's probability as the most salient pixels are restored first."
     x, maps = _prepare(x, maps)
-    return _switch_curves(model, x, maps, fill_like(substrate, x, 'substrate'), x, target, step, batch_size)
+    return _switch_curves(model, x, maps, fill_like(substrate, x, 'substrate'), x, target, step, batch_size, precision)
 
 # %% ../nbs/20_metrics.ipynb #132253fc
 def average_drop_increase(model: nn.Module, # The classifier; it returns logits (B, n_classes)
@@ -236,6 +239,7 @@ def average_drop_increase(model: nn.Module, # The classifier; it returns logits 
                           mode: str = 'keep', # 'keep' (ExCon: top pixels only) or 'multiply' (Grad-CAM++: x · map)
                           batch_size: int|None = 64, # Images per forward pass; None: all at once
                           reduce: bool = True, # Return the two percentages; False: per-image values (B,) each
+                          precision: str|None = None, # Of the perturbed forwards: 'fp32', 'bf16', 'fp16', 'auto'; None: `defaults.precision`
                          ) -> tuple:
     "Average Drop % and Increase in Confidence % (Chattopadhay et al. 2018) on the images reduced to their explanation."
     x, maps = _prepare(x, maps); check_batch_size(batch_size)
@@ -248,7 +252,7 @@ def average_drop_increase(model: nn.Module, # The classifier; it returns logits 
             raise ValueError("maps: mode='multiply' needs maps in [0, 1]; normalise them first (e.g. core.minmax)")
         explained = x * maps[:, None].to(x.dtype)
     else: raise ValueError(f"mode: expected 'keep' or 'multiply', got {mode!r}")
-    with model_as_found(model), torch.no_grad():
+    with model_as_found(model), torch.no_grad(), reduced_precision(model, precision, x.device):
         probs = _logits(model, x, batch_size).softmax(1)
         classes = class_indices(plain_tensor(target), probs)
         after, _ = _probabilities(model, lambda j: explained[j], classes, batch_size)
@@ -289,6 +293,7 @@ def saliency_gap(model: nn.Module, # The classifier; it returns logits (B, n_cla
                  fill=0., # Value of occluded pixels: a number, a tensor broadcast to x, or a callable x -> images
                  logits: Tensor|None = None, # The model's logits on x if already computed: saves a forward pass
                  batch_size: int|None = None, # Images per forward pass; None: all at once (two forward passes)
+                 precision: str|None = None, # Of the perturbed forwards: 'fp32', 'bf16', 'fp16', 'auto'; None: `defaults.precision`
                 ) -> SaliencyGap:
     "Probability drops and prediction flips when the top-k vs the bottom-k salient pixels are occluded."
     x, maps = _prepare(x, maps); check_batch_size(batch_size)
@@ -296,7 +301,7 @@ def saliency_gap(model: nn.Module, # The classifier; it returns logits (B, n_cla
     maps, fill = maps.to(x.device), fill_like(fill, x, 'fill')
     top, bottom = salient_mask(maps, k)[:, None], salient_mask(maps, k, most=False)[:, None]
     occluded = torch.cat([torch.where(top, fill, x), torch.where(bottom, fill, x)])
-    with model_as_found(model), torch.no_grad():
+    with model_as_found(model), torch.no_grad(), reduced_precision(model, precision, x.device):
         if logits is None: logits = _logits(model, x, batch_size)
         elif logits.ndim != 2 or len(logits) != len(x):
             raise ValueError(f"logits: expected the model's output on x, shape ({len(x)}, n_classes), got {tuple(logits.shape)}")
@@ -377,6 +382,7 @@ def road(model: nn.Module, # The classifier; it returns logits (B, n_classes)
          noise: float = 0.01, # Standard deviation of the imputation noise, in the model's input units
          seed: int = 0, # Seed of the noise
          batch_size: int|None = 64, # Imputed images per system and forward pass; None: all at once
+         precision: str|None = None, # Of the perturbed forwards: 'fp32', 'bf16', 'fp16', 'auto'; None: `defaults.precision`
         ) -> RoadCurves:
     "ROAD (Rong et al. 2022): remove pixels in saliency order by noisy linear imputation and score the target."
     x, maps = _prepare(x, maps); check_batch_size(batch_size)
@@ -393,7 +399,7 @@ def road(model: nn.Module, # The classifier; it returns logits (B, n_classes)
         b, k = image_of[j], count_of[j, None]
         removed = ranks[b] < k if order == 'morf' else ranks[b] >= n_pixels - k
         return noisy_linear_imputation(x[b], removed.view(len(j), *x.shape[-2:]), noise, generator)
-    with model_as_found(model), torch.no_grad():
+    with model_as_found(model), torch.no_grad(), reduced_precision(model, precision, x.device):
         classes = class_indices(plain_tensor(target), _logits(model, x, batch_size))
         probs, predicted = _probabilities(model, inputs_of, classes[image_of], batch_size)
     return RoadCurves(fractions.float(), probs.view(n_images, n_fractions),
@@ -759,6 +765,7 @@ def evaluate(model: nn.Module, # The classifier; it returns logits
              metrics=DEFAULT_METRICS, # Names from METRICS and/or callables, or a dict name -> either
              target: str = 'predicted', # Explain and score the 'predicted' class or the 'label'
              progress: bool = True, # Show a progress bar over the batches (when their number is known)
+             precision: str|None = None, # What `precision=None` means in the explainers and metrics, for this call
             ) -> pd.DataFrame:
     "Every metric for every explainer over the batches: one row per explainer and metric, mean ± std over images, and how many images each rule touched."
     if target not in ('predicted', 'label'): raise ValueError(f"target: expected 'predicted' or 'label', got {target!r}")
@@ -766,6 +773,15 @@ def evaluate(model: nn.Module, # The classifier; it returns logits
         raise ValueError("explainers: expected a non-empty dict of name -> callable (x, target) -> maps")
     functions, values, counts = _metric_functions(metrics), {}, {}
     batches = getattr(batches, 'valid', batches)
+    with default_precision(precision):
+        used = resolve_precision(None, next(model.parameters(), torch.empty(0)).device)
+        _evaluate_batches(model, batches, explainers, functions, target, progress, values, counts)
+    results = _tidy(values, counts)
+    results.attrs['precision'] = used
+    return results
+
+def _evaluate_batches(model, batches, explainers, functions, target, progress, values, counts):
+    "Add each batch's metric values for every explainer to `values`, and its map cases to `counts`."
     for batch in progress_bar(batches, leave=False) if progress and hasattr(batches, '__len__') else batches:
         x, y, masks = _unpack(batch)
         check_images(x)
@@ -779,7 +795,6 @@ def evaluate(model: nn.Module, # The classifier; it returns logits
                 out = metric(model, x, maps, classes, masks)
                 for row, v in (out.items() if isinstance(out, dict) else [(metric_name, out)]):
                     values.setdefault((name, row), []).append(torch.as_tensor(v).detach().float().cpu().flatten())
-    return _tidy(values, counts)
 
 def _count_map_cases(counts: dict, maps: Tensor):
     "Count the maps that are constant, and the others whose maximum several pixels share."

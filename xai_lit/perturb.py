@@ -13,6 +13,7 @@ from torch import Tensor
 from fastprogress.fastprogress import progress_bar
 from .core import (Explainer, LayerExplainer, forward_with_activations, class_indices, upsample, minmax,
                           check_batch_size, inputs_per_pass)
+from .precision import reduced_precision
 
 # %% auto #0
 __all__ = ['score_masked_inputs', 'ScoreCAM', 'RISE']
@@ -26,6 +27,7 @@ def score_masked_inputs(model: nn.Module, # The classifier
                         score: str|Callable = 'probability', # 'probability', 'logit', or logits (n, C) -> (n,)
                         batch_size: int|None = None, # Masked inputs per forward pass, bounds the memory; None: `inputs_per_pass`
                         progress: bool|None = None, # Show a progress bar; None: when there are more than 8 chunks
+                        precision: str|None = None, # 'fp32', 'bf16', 'fp16' or 'auto' (see `reduced_precision`); None: the default
                        ) -> Tensor:
     "The score of each masked input `x[image_idx[j]] * masks(j)`, (M,), scored `batch_size` at a time."
     batch_size = inputs_per_pass(batch_size, x)
@@ -34,10 +36,10 @@ def score_masked_inputs(model: nn.Module, # The classifier
     out = x.new_empty(len(image_idx), dtype=torch.float32)
     chunks = torch.arange(len(image_idx), device=x.device).split(batch_size)
     show = len(chunks) > 8 if progress is None else progress
-    with torch.no_grad():
+    with torch.no_grad(), reduced_precision(model, precision, x.device) as prepare:
         for idx in (progress_bar(chunks, leave=False) if show else chunks):
             images = image_idx[idx]
-            logits = model(x[images] * masks(idx)[:, None].to(x.dtype))
+            logits = model(prepare(x[images] * masks(idx)[:, None].to(x.dtype)))
             if callable(score): out[idx] = score(logits).float()
             else:
                 values = logits.float().softmax(1) if score == 'probability' else logits.float()
@@ -53,13 +55,14 @@ class ScoreCAM(LayerExplainer):
                  weights: str = 'probability', # 'probability' (the authors' code) or 'softmax' over channels of logits
                  batch_size: int|None = None, # Masked inputs per forward pass; None: `inputs_per_pass`
                  progress: bool|None = None, # Show a progress bar; None: for long runs
+                 precision: str|None = None, # Of the masked forwards: 'fp32', 'bf16', 'fp16', 'auto'; None: `defaults.precision`
                  train: bool|None = False, # Explain in train mode (True), eval mode (False) or as found (None)
                  relu: bool = True, # Keep only positive evidence before normalising
                 ):
         if weights not in ('probability', 'softmax'):
             raise ValueError(f"weights: expected 'probability' or 'softmax', got {weights!r}")
         super().__init__(model, layer, train, relu)
-        self.weights, self.batch_size, self.progress = weights, check_batch_size(batch_size), progress
+        self.weights, self.batch_size, self.progress, self.precision = weights, check_batch_size(batch_size), progress, precision
 
     def attribute(self, x, target):
         logits, (acts,) = forward_with_activations(self.model, x, [self.layer], [self.layer_name], differentiable=False)
@@ -72,7 +75,7 @@ class ScoreCAM(LayerExplainer):
         score = target if callable(target) else ('probability' if self.weights == 'probability' else 'logit')
         classes = None if callable(target) else class_indices(target, logits)
         scores = score_masked_inputs(self.model, x, lambda j: minmax(upsample(maps[pairs[j]], x.shape[-2:])),
-                                     pairs // n_channels, classes, score, self.batch_size, self.progress)
+                                     pairs // n_channels, classes, score, self.batch_size, self.progress, self.precision)
         weights = scores.new_zeros(len(maps)).index_copy_(0, pairs, scores).view(n_images, n_channels)
         if self.weights == 'softmax': weights = weights.softmax(1)
         return (weights[:, :, None, None] * acts.float()).sum(1)
@@ -90,13 +93,14 @@ class RISE(Explainer):
                  batch_size: int|None = None, # Masked inputs per forward pass; None: `inputs_per_pass`
                  seed: int = 0, # Seed of the masks
                  progress: bool|None = None, # Show a progress bar; None: for long runs
+                 precision: str|None = None, # Of the masked forwards: 'fp32', 'bf16', 'fp16', 'auto'; None: `defaults.precision`
                  train: bool|None = False, # Explain in train mode (True), eval mode (False) or as found (None)
                 ):
         if n_masks < 1: raise ValueError(f"n_masks: expected a positive int, got {n_masks}")
         if grid_size < 1: raise ValueError(f"grid_size: expected a positive int, got {grid_size}")
         if not 0 < p < 1: raise ValueError(f"p: expected a probability in (0, 1), got {p}")
         super().__init__(model, train, relu=False)
-        self.n_masks, self.grid_size, self.p, self.seed, self.progress = n_masks, grid_size, p, seed, progress
+        self.n_masks, self.grid_size, self.p, self.seed, self.progress, self.precision = n_masks, grid_size, p, seed, progress, precision
         self.batch_size = check_batch_size(batch_size)
 
     def mask_grids(self, size: tuple[int, int]) -> tuple[Tensor, Tensor]:
@@ -125,7 +129,7 @@ class RISE(Explainer):
         classes = None if callable(target) else class_indices(target, logits)
         image_idx = torch.arange(len(x), device=x.device).repeat_interleave(n)
         scores = score_masked_inputs(self.model, x, mask_of, image_idx, classes, score, self.batch_size,
-                                     self.progress).view(len(x), n)
+                                     self.progress, self.precision).view(len(x), n)
         saliency = x.new_zeros(len(x), size[0] * size[1], dtype=torch.float32)
         for chunk in torch.arange(n, device=x.device).split(inputs_per_pass(self.batch_size, x)):
             saliency += scores[:, chunk] @ self.masks(chunk, grids, shifts, size).flatten(1)

@@ -88,6 +88,7 @@ class SISE(Explainer):
                  fusion: str = 'otsu', # 'otsu' (binary masks, the paper) or 'otsu_soft' (the course code)
                  batch_size: int|None = None, # Masked inputs per forward pass; None: `inputs_per_pass`
                  progress: bool|None = None, # Show a progress bar; None: for long runs
+                 precision: str|None = None, # Of the masked forwards: 'fp32', 'bf16', 'fp16', 'auto'; None: `defaults.precision`
                  train: bool|None = False, # Explain in train mode (True), eval mode (False) or as found (None)
                 ):
         if fusion not in ('otsu', 'otsu_soft'): raise ValueError(f"fusion: expected 'otsu' or 'otsu_soft', got {fusion!r}")
@@ -95,6 +96,7 @@ class SISE(Explainer):
         super().__init__(model, train, relu=False)
         self.layer_names = None if layers is None else [layer_name(model, find_layer(model, l)) for l in layers]
         self.mu, self.select_by, self.fusion, self.batch_size, self.progress = mu, select_by, fusion, check_batch_size(batch_size), progress
+        self.precision = precision
         self.last_counts = None
 
     def select(self, alpha: Tensor) -> Tensor:
@@ -136,7 +138,7 @@ class SISE(Explainer):
         size = x.shape[-2:]
         mask_of = lambda j: minmax(upsample(maps[pairs[j]], size))
         scores = score_masked_inputs(self.model, x, mask_of, pairs // n_channels, classes, score,
-                                     self.batch_size, self.progress)
+                                     self.batch_size, self.progress, self.precision)
         total = x.new_zeros(len(x), size[0] * size[1], dtype=torch.float32)
         for chunk in torch.arange(len(pairs), device=x.device).split(inputs_per_pass(self.batch_size, x)):
             m = mask_of(chunk).flatten(1)
