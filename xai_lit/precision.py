@@ -50,7 +50,8 @@ def default_precision(precision: str|None, # One of `PRECISIONS`; None: leave th
     finally: defaults.precision = before
 
 # %% ../nbs/04_precision.ipynb #f2048c9d
-def _channels_last(x: Tensor) -> Tensor: return x.contiguous(memory_format=torch.channels_last) if x.ndim == 4 else x
+def _channels_last(x: Tensor, dtype=None) -> Tensor:
+    return x.to(dtype=dtype, memory_format=torch.channels_last) if x.ndim == 4 else x
 def _unchanged(x: Tensor) -> Tensor: return x
 
 @contextmanager
@@ -65,9 +66,10 @@ def reduced_precision(model: nn.Module, # The model to run
     if precision == 'fp32':
         yield _unchanged
         return
-    swapped = [(t, t.data) for t in chain(model.parameters(), model.buffers()) if t.ndim == 4]
+    dtype = AUTOCAST_DTYPES[precision]
+    swapped = [(t, t.data) for t in chain(model.parameters(), model.buffers()) if t.ndim == 4 and t.is_floating_point()]
     try:
-        for t, data in swapped: t.data = _channels_last(data)
-        with torch.autocast(device.type, dtype=AUTOCAST_DTYPES[precision]): yield _channels_last
+        for t, data in swapped: t.data = _channels_last(data, dtype)  # what autocast would cast them to, once
+        with torch.autocast(device.type, dtype=dtype): yield _channels_last
     finally:
         for t, data in swapped: t.data = data
