@@ -27,7 +27,7 @@ class GradientCAM(LayerExplainer):
         "Weights (B, K, 1, 1) or (B, K, h, w) for the activations."
         raise NotImplementedError
 
-    def attribute(self, x: Tensor, target) -> Tensor:
+    def signed_map(self, x: Tensor, target) -> Tensor:
         "The signed map sum_k w_k * A_k, (B, h, w)."
         logits, (acts,) = forward_with_activations(self.model, x, [self.layer], [self.layer_name])
         grads, = gradients(target_scores(logits, target), [acts])
@@ -113,7 +113,7 @@ class IntegratedGradCAM(GradCAM):
         start = self.start(x).expand_as(x)[image_idx]
         return start + fractions * (x[image_idx] - start), image_idx
 
-    def attribute(self, x, target):
+    def signed_map(self, x, target):
         if callable(target): classes = None
         else:
             logits, _ = forward_with_activations(self.model, x, [], differentiable=False)
@@ -123,7 +123,7 @@ class IntegratedGradCAM(GradCAM):
         with reduced_precision(self.model, self.precision, x.device) as prepare:
             for chunk in torch.arange(len(points), device=x.device).split(inputs_per_pass(self.batch_size, x)):
                 step_target = target if callable(target) else classes[image_idx[chunk]]
-                total = self._add_step(total, super().attribute(prepare(points[chunk]), step_target), image_idx[chunk], len(x))
+                total = self._add_step(total, super().signed_map(prepare(points[chunk]), step_target), image_idx[chunk], len(x))
         return total / self.steps
 
     def _add_step(self, total, term, image_idx, n_images):

@@ -6,7 +6,7 @@ Docs: https://xai-lit.github.io/xai_lit/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #aa445316
 from __future__ import annotations
-import difflib, os, pickle, re, shutil, tempfile
+import copy, difflib, os, pickle, re, shutil, tempfile, warnings
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from functools import partial
@@ -17,9 +17,10 @@ from fastcore.basics import store_attr
 
 # %% auto #0
 __all__ = ['CPU_PIXELS_PER_PASS', 'find_layer', 'layer_name', 'plain_tensor', 'check_images', 'input_stats', 'class_indices',
-           'target_scores', 'model_as_found', 'record_activations', 'forward_with_activations', 'gradients', 'upsample',
-           'minmax', 'threshold_mask', 'topk_mask', 'check_batch_size', 'inputs_per_pass', 'new_file_mode', 'temp_name',
-           'remove_stale_temps', 'atomic_write', 'safe_load', 'load_state', 'Explainer', 'LayerExplainer']
+           'target_scores', 'per_image_targets', 'model_as_found', 'record_activations', 'forward_with_activations',
+           'gradients', 'upsample', 'minmax', 'threshold_mask', 'topk_mask', 'check_batch_size', 'inputs_per_pass',
+           'new_file_mode', 'temp_name', 'remove_stale_temps', 'atomic_write', 'safe_load', 'load_state', 'LayerChoice',
+           'spatial_layers', 'Explainer', 'LayerExplainer']
 
 # %% ../nbs/00_core.ipynb #5b391a0f
 def find_layer(model: nn.Module, # The model that holds the layer
@@ -113,6 +114,23 @@ def _target_scores(logits, target):
                              f"got {getattr(scores, 'shape', type(scores).__name__)}")
         return scores
     return logits.gather(1, class_indices(target, logits)[:, None])[:, 0]
+
+# %% ../nbs/00_core.ipynb #3723cc3d
+def per_image_targets(targets: Sequence, # One per image: an int, or a callable on that image's output row (B,) -> score
+                     ):
+    "pytorch-grad-cam's `targets` list as an xai_lit target: a list of class indices, or a callable on the logits."
+    if isinstance(targets, (Tensor, int)) or not isinstance(targets, Sequence) or isinstance(targets, str):
+        raise TypeError(f"targets: expected a list with one target per image, got {type(targets).__name__}")
+    as_class = lambda t: t.category if type(t).__name__ == 'ClassifierOutputTarget' else t
+    classes = [as_class(t) for t in targets]
+    if all(isinstance(c, int) and not isinstance(c, bool) for c in classes): return classes
+    if not all(callable(t) for t in targets):
+        raise TypeError("targets: expected ints or callables on one image's output, got "
+                        f"{sorted({type(t).__name__ for t in targets if not callable(t)})}")
+    def scores(logits: Tensor) -> Tensor:
+        if len(targets) != len(logits): raise ValueError(f"targets: got {len(targets)} targets for a batch of {len(logits)} images")
+        return torch.stack([torch.as_tensor(t(row)) for t, row in zip(targets, logits)])
+    return scores
 
 # %% ../nbs/00_core.ipynb #70756a11
 @contextmanager
@@ -323,9 +341,28 @@ def load_state(model: nn.Module, # The model to load into
     model.load_state_dict(state)
     return model
 
+# %% ../nbs/00_core.ipynb #24548565
+class LayerChoice(UserWarning):
+    "Which layer an explainer chose by itself; filter it with `warnings.simplefilter('ignore', LayerChoice)`."
+
+def spatial_layers(model: nn.Module, # The model
+                   x: Tensor, # An example batch; only its first image runs
+                  ) -> list[str]:
+    "Names of the modules whose outputs are spatial maps (B, K, h, w) with h, w > 1, in forward order."
+    names, hooks = [], []
+    def record(name, out):
+        if isinstance(out, Tensor) and out.ndim == 4 and min(out.shape[-2:]) > 1: names.append(name)
+    for name, module in model.named_modules():
+        if name: hooks.append(module.register_forward_hook(lambda m, i, o, name=name: record(name, o)))
+    try:
+        with torch.no_grad(), model_as_found(model, train=False): model(x[:1])
+    finally:
+        for h in hooks: h.remove()
+    return list(dict.fromkeys(names))
+
 # %% ../nbs/00_core.ipynb #b50fd1d9
 class Explainer:
-    "Base of all explainers: `explainer(x, target)` -> maps (B, H, W) in [0, 1]. Subclasses write `attribute`."
+    "Base of all explainers: `explainer(x, target)` -> maps (B, H, W) in [0, 1]. Subclasses write `signed_map`."
     def __init__(self,
                  model: nn.Module, # The classifier to explain; it must return logits (B, n_classes)
                  train: bool|None = False, # Explain in train mode (True), eval mode (False) or as found (None)
@@ -334,8 +371,8 @@ class Explainer:
         if not isinstance(model, nn.Module): raise TypeError(f"model: expected an nn.Module, got {type(model).__name__}")
         store_attr('model,train,relu')
 
-    def attribute(self, x: Tensor, target) -> Tensor:
-        "The method's signed map (B, h, w) at its own resolution; `x` is already checked."
+    def signed_map(self, x: Tensor, target) -> Tensor:
+        "The method's signed map (B, h, w) at its own resolution; `x` is already checked and the model protected."
         raise NotImplementedError
 
     def raw_map(self,
@@ -346,32 +383,71 @@ class Explainer:
         check_images(x)
         x, target = plain_tensor(x), plain_tensor(target)
         with model_as_found(self.model, self.train), torch.enable_grad():
-            return self.attribute(x, target).float()
+            return self.signed_map(x, target).float()
+
+    def attribute(self,
+                  inputs: Tensor, # Input batch (B, C, H, W)
+                  target=None, # As for `__call__`
+                 ) -> Tensor:
+        "captum's verb: the signed map (B, h, w) at the method's own resolution, as `raw_map`."
+        return self.raw_map(inputs, target)
 
     def __call__(self,
-                 x: Tensor, # Input batch (B, C, H, W)
+                 x: Tensor|None = None, # Input batch (B, C, H, W)
                  target=None, # None (predicted class), an int, one int per image, or a callable on the logits
                  normalize: bool = True, # Min-max normalise each map to [0, 1]
+                 *,
+                 input_tensor: Tensor|None = None, # pytorch-grad-cam's name for `x`
+                 targets=None, # pytorch-grad-cam's per-image targets (see `per_image_targets`)
                 ) -> Tensor:
         "Maps (B, H, W) at the input's resolution: rectified (if `relu`), upsampled, normalised."
+        x = _one_of(x, input_tensor, 'x', 'input_tensor')
+        if targets is not None: target = _one_of(target, per_image_targets(targets), 'target', 'targets')
         maps = self.raw_map(x, target)
         if self.relu: maps = maps.relu()
         maps = upsample(maps, x.shape[-2:])
         return minmax(maps) if normalize else maps
 
+    def for_model(self, model: nn.Module) -> Explainer:
+        "The same explainer, reading the same layers by name, for another model (a copy, a randomised one)."
+        clone = copy.copy(self); clone.model = model
+        if getattr(self, 'layer', None) is not None: clone.layer = find_layer(model, self.layer_name)
+        return clone
+
+    def __enter__(self): return self
+    def __exit__(self, *exc_info): return False
     def __repr__(self): return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self._repr_args().items())})"
     def _repr_args(self): return dict(train=self.train, relu=self.relu)
 
+def _one_of(value, alias, name: str, alias_name: str):
+    "`value` or its other library's spelling `alias`, whichever was given."
+    if value is not None and alias is not None: raise TypeError(f"{name}: given twice, as {name} and as {alias_name}")
+    if value is None and alias is None: raise TypeError(f"{name}: missing; give the images as {name} (or {alias_name})")
+    return alias if value is None else value
+
 class LayerExplainer(Explainer):
-    "An explainer that reads the activations of one layer, given by name or module."
+    "An explainer that reads the activations of one layer, given by name or module; None: the last spatial layer."
     def __init__(self,
                  model: nn.Module, # The classifier to explain
-                 layer: str|nn.Module, # The layer whose activations explain the prediction, e.g. 'layer4'
+                 layer: str|nn.Module|None = None, # The layer whose activations explain the prediction, e.g. 'layer4'; None: the last spatial one
                  train: bool|None = False, # Explain in train mode (True), eval mode (False) or as found (None)
                  relu: bool = True, # Keep only positive evidence before normalising
                 ):
         super().__init__(model, train, relu)
-        self.layer = find_layer(model, layer)
-        self.layer_name = layer_name(model, self.layer)
+        self.layer = None if layer is None else find_layer(model, layer)
+        self.layer_name = None if layer is None else layer_name(model, self.layer)
+
+    def raw_map(self, x, target=None):
+        if self.layer is None: self._choose_layer(x)
+        return super().raw_map(x, target)
+
+    def _choose_layer(self, x):
+        "Pick the last layer with a spatial output for inputs like `x`, and say which."
+        check_images(x)
+        names = spatial_layers(self.model, plain_tensor(x))
+        if not names: raise ValueError("layer: the model has no layer with a spatial output (B, K, h, w), h, w > 1; pass layer=")
+        self.layer_name = names[-1]; self.layer = find_layer(self.model, self.layer_name)
+        warnings.warn(f"layer: None, so {type(self).__name__} explains {self.layer_name!r}, the last layer with a "
+                      "spatial output; pass layer= to choose another", LayerChoice, stacklevel=4)
 
     def _repr_args(self): return dict(layer=self.layer_name, **super()._repr_args())

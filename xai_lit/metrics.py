@@ -28,7 +28,8 @@ __all__ = ['METRICS', 'DEFAULT_METRICS', 'HIGHER_IS_BETTER', 'TIDY_COLUMNS', 'pe
            'PerturbationCurves', 'deletion', 'insertion', 'average_drop_increase', 'SaliencyGap', 'saliency_gap',
            'noisy_linear_imputation', 'RoadCurves', 'road', 'mask_iou', 'spearman', 'ssim', 'RandomisationResult',
            'cascading_randomisation', 'CalibrationBins', 'calibration_bins', 'ece', 'reliability_diagram', 'ECEMetric',
-           'fgsm', 'pgd', 'robust_accuracy', 'evaluate', 'results_table', 'rule_notes']
+           'fgsm', 'pgd', 'robust_accuracy', 'quantus_explain_func', 'QuantusMetric', 'evaluate', 'results_table',
+           'rule_notes']
 
 # %% ../nbs/20_metrics.ipynb #4320e753
 def _check_maps_masks(maps: Tensor, masks: Tensor):
@@ -694,6 +695,32 @@ def robust_accuracy(model: nn.Module, # The classifier; it returns logits
             correct += (model(_normaliser(xs, mean, std)(adversarial)).argmax(1) == ys).sum().item()
     return correct / len(x)
 
+# %% ../nbs/20_metrics.ipynb #d62c4107
+def quantus_explain_func(explainer: Explainer|Callable, # An xai_lit explainer, or a function model -> explainer
+                        ) -> Callable:
+    "Quantus' `explain_func(model, inputs, targets)` -> maps (B, 1, H, W) as a NumPy array, from an xai_lit explainer."
+    def explain_func(model, inputs, targets, **kwargs):
+        explain = explainer.for_model(model) if isinstance(explainer, Explainer) else explainer(model)
+        device = next(model.parameters()).device
+        x = torch.as_tensor(inputs, dtype=torch.float32, device=device)
+        target = torch.as_tensor(targets, device=device).long().flatten()
+        return explain(x, target).detach().float().cpu().numpy()[:, None]
+    return explain_func
+
+def _is_quantus(metric) -> bool: return any(c.__module__.startswith('quantus.') for c in type(metric).__mro__)
+
+class QuantusMetric:
+    "A Quantus metric instance as an `evaluate` metric: per-image scores of the maps `evaluate` computed."
+    def __init__(self, metric): self.metric, self.__name__ = metric, type(metric).__name__
+    def __call__(self, model, x, maps, target, masks, explainer) -> Tensor|dict:
+        numpy = lambda t: None if t is None else t.detach().cpu().numpy()
+        with model_as_found(model, train=None):
+            scores = self.metric(model=model, x_batch=numpy(x), y_batch=numpy(target), a_batch=numpy(maps[:, None]),
+                                 s_batch=numpy(None if masks is None else masks[:, None].float()), channel_first=True,
+                                 explain_func=quantus_explain_func(explainer), device=str(x.device))
+        as_tensor = lambda v: torch.as_tensor(np.asarray(v, dtype=np.float64)).float().flatten()
+        return {f'{self.__name__}[{k}]': as_tensor(v) for k, v in scores.items()} if isinstance(scores, dict) else as_tensor(scores)
+
 # %% ../nbs/20_metrics.ipynb #dfd87e7c
 def _needs_masks(masks, name):
     if masks is None: raise ValueError(f"metrics: {name!r} needs ground-truth masks; give batches of (x, y, masks)")
@@ -736,14 +763,14 @@ HIGHER_IS_BETTER = {'deletion_auc': False, 'insertion_auc': True, 'average_drop_
 def _metric_functions(metrics) -> dict:
     "Name -> function (model, x, maps, target, masks) for names of `METRICS`, callables, or a dict of either."
     items = metrics.items() if isinstance(metrics, dict) else \
-            [(m, m) if isinstance(m, str) else (getattr(m, '__name__', repr(m)), m) for m in metrics]
+            [(m, m) if isinstance(m, str) else (getattr(m, '__name__', type(m).__name__ if _is_quantus(m) else repr(m)), m) for m in metrics]
     out = {}
     for name, metric in items:
         if isinstance(metric, str) and metric not in METRICS:
             raise ValueError(f"metrics: unknown metric {metric!r}; choose from {', '.join(METRICS)} or pass a callable")
         if not isinstance(metric, str) and not callable(metric):
             raise TypeError(f"metrics: expected names or callables, got {type(metric).__name__}")
-        out[name] = METRICS[metric] if isinstance(metric, str) else metric
+        out[name] = METRICS[metric] if isinstance(metric, str) else QuantusMetric(metric) if _is_quantus(metric) else metric
     if not out: raise ValueError("metrics: nothing to compute")
     return out
 
@@ -792,7 +819,8 @@ def _evaluate_batches(model, batches, explainers, functions, target, progress, v
             maps = plain_tensor(maps).detach().float()
             _count_map_cases(counts.setdefault(name, dict(constant_maps=0, tied_peaks=0)), maps)
             for metric_name, metric in functions.items():
-                out = metric(model, x, maps, classes, masks)
+                out = metric(model, x, maps, classes, masks, explain) if isinstance(metric, QuantusMetric) else \
+                      metric(model, x, maps, classes, masks)
                 for row, v in (out.items() if isinstance(out, dict) else [(metric_name, out)]):
                     values.setdefault((name, row), []).append(torch.as_tensor(v).detach().float().cpu().flatten())
 

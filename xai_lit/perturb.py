@@ -64,7 +64,7 @@ class ScoreCAM(LayerExplainer):
         super().__init__(model, layer, train, relu)
         self.weights, self.batch_size, self.progress, self.precision = weights, check_batch_size(batch_size), progress, precision
 
-    def attribute(self, x, target):
+    def signed_map(self, x, target):
         logits, (acts,) = forward_with_activations(self.model, x, [self.layer], [self.layer_name], differentiable=False)
         n_images, n_channels = acts.shape[:2]
         maps = acts.flatten(0, 1)
@@ -120,7 +120,7 @@ class RISE(Explainer):
         cols = shifts[idx, 1:] + torch.arange(size[1], device=idx.device)
         return up[torch.arange(len(idx), device=idx.device)[:, None, None], rows[:, :, None], cols[:, None, :]]
 
-    def attribute(self, x, target):
+    def signed_map(self, x, target):
         logits, _ = forward_with_activations(self.model, x, [], differentiable=False)
         size, n = tuple(x.shape[-2:]), self.n_masks
         grids, shifts = [t.to(x.device) for t in self.mask_grids(size)]

@@ -145,7 +145,7 @@ class SISE(Explainer):
             total.index_add_(0, pairs[chunk] // n_channels, scores[chunk, None] * m / m.sum(1, keepdim=True))
         return minmax(total.view(len(x), *size))
 
-    def attribute(self, x, target): return fuse_layer_maps(self._layer_maps(x, target), self.fusion)
+    def signed_map(self, x, target): return fuse_layer_maps(self._layer_maps(x, target), self.fusion)
     def _repr_args(self): return dict(layers=self.layer_names, mu=self.mu, select_by=self.select_by, fusion=self.fusion, batch_size=self.batch_size)
 
 # %% ../nbs/03_sise.ipynb #1bea4d53
