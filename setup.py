@@ -14,6 +14,12 @@ init_version = re.search(r'__version__\s*=\s*["\']([^"\']+)', Path(lib, '__init_
 if init_version != cfg['version']:
     raise SystemExit(f"settings.ini version {cfg['version']} != {lib}/__init__.py version {init_version}: make them equal")
 
+# Extras, one a line in settings.ini's `extras_requirements` ("NAME: req req ..."); [all] is every extra, [dev] adds them too.
+extras = {name.strip(): shlex.split(reqs) for name, reqs in
+          (line.split(':', 1) for line in cfg.get('extras_requirements', '').splitlines() if line.strip())}
+extras['all'] = sorted({r for reqs in extras.values() for r in reqs})
+extras['dev'] = shlex.split(cfg.get('dev_requirements', '')) + extras['all']
+
 readme = Path('README.md')
 setuptools.setup(
     name=cfg['lib_name'], version=cfg['version'],
@@ -23,7 +29,7 @@ setuptools.setup(
                  'Topic :: Scientific/Engineering :: Artificial Intelligence'],
     packages=setuptools.find_packages(include=[lib, f'{lib}.*']), include_package_data=True, zip_safe=False,
     install_requires=shlex.split(cfg.get('requirements', '')),
-    extras_require={'dev': shlex.split(cfg.get('dev_requirements', ''))},
+    extras_require=extras,
     python_requires='>=' + cfg['min_python'],
     long_description=readme.read_text(encoding='utf-8') if readme.exists() else '',
     long_description_content_type='text/markdown',

@@ -1,5 +1,4 @@
-"""A faster path for the methods that run thousands of forward passes: bfloat16 or float16 autocast with
-channels-last weights, the user's model left exactly as found.
+"""A faster path for the methods that run thousands of forward passes: bfloat16 or float16 autocast with channels-last weights, the user's model left exactly as found.
 
 Docs: https://xai-lit.github.io/xai_lit/precision.html.md"""
 
