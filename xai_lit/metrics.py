@@ -29,7 +29,7 @@ __all__ = ['METRICS', 'DEFAULT_METRICS', 'HIGHER_IS_BETTER', 'TIDY_COLUMNS', 'pe
            'noisy_linear_imputation', 'RoadCurves', 'road', 'mask_iou', 'spearman', 'ssim', 'RandomisationResult',
            'cascading_randomisation', 'CalibrationBins', 'calibration_bins', 'ece', 'reliability_diagram', 'ECEMetric',
            'fgsm', 'pgd', 'robust_accuracy', 'quantus_explain_func', 'QuantusMetric', 'evaluate', 'results_table',
-           'rule_notes']
+           'rule_notes', 'paired_test', 'holm']
 
 # %% ../nbs/20_metrics.ipynb #4320e753
 def _check_maps_masks(maps: Tensor, masks: Tensor):
@@ -863,3 +863,31 @@ def rule_notes(results: pd.DataFrame, # The output of `evaluate`
         if first.tied_peaks: parts.append(f'{first.tied_peaks} maps with a shared maximum (pointing game = share of it on the object)')
         if parts: notes.append(f'{name}: ' + '; '.join(parts))
     return notes
+
+# %% ../nbs/20_metrics.ipynb #ad92b722
+def paired_test(a, # Scores of method A, one per unit (image or seed)
+                b, # Scores of method B on the same units, in the same order
+                test: str = 'auto', # 'wilcoxon', 't' (paired t-test), or 'auto': Wilcoxon from 10 pairs on, else t
+               ) -> dict:
+    "Two-sided test that the mean of a - b is zero: test, n, mean and standard error of the difference, p-value."
+    import scipy.stats
+    a, b = (np.asarray(torch.as_tensor(v, dtype=torch.float64).cpu(), dtype=np.float64).ravel() for v in (a, b))
+    if a.shape != b.shape: raise ValueError(f"b: expected one score per score of a ({len(a)}), got {len(b)}")
+    keep = ~(np.isnan(a) | np.isnan(b)); d = a[keep] - b[keep]
+    if test not in ('auto', 'wilcoxon', 't'): raise ValueError(f"test: expected 'auto', 'wilcoxon' or 't', got {test!r}")
+    if len(d) < 2: raise ValueError(f"a, b: a paired test needs at least 2 pairs without NaN, got {len(d)}")
+    test = ('wilcoxon' if len(d) >= 10 else 't') if test == 'auto' else test
+    if not d.any(): p = 1.0
+    elif test == 'wilcoxon': p = float(scipy.stats.wilcoxon(d).pvalue)
+    else: p = float(scipy.stats.ttest_1samp(d, 0.).pvalue)
+    return dict(test='Wilcoxon signed-rank' if test == 'wilcoxon' else 'paired t', n=len(d), mean_diff=float(d.mean()),
+                se_diff=float(d.std(ddof=1) / np.sqrt(len(d))), p=p)
+
+def holm(pvalues, # p-values of the claims of one table
+        ) -> np.ndarray:
+    "Holm-adjusted p-values, in the input's order: compare each with the level (e.g. 0.05) as it is."
+    p = np.asarray(pvalues, dtype=np.float64)
+    order = np.argsort(p, kind='stable')
+    scaled = np.minimum(1, np.maximum.accumulate(p[order] * (len(p) - np.arange(len(p)))))
+    adjusted = np.empty_like(p); adjusted[order] = scaled
+    return adjusted
