@@ -15,10 +15,10 @@ from .core import (LayerExplainer, forward_with_activations, gradients, target_s
 from .precision import reduced_precision
 
 # %% auto #0
-__all__ = ['GradientCAM', 'GradCAM', 'GradCAMPlusPlus', 'XGradCAM', 'LayerCAM', 'IntegratedGradCAM']
+__all__ = ['BaseCAM', 'GradCAM', 'GradCAMPlusPlus', 'XGradCAM', 'LayerCAM', 'IntegratedGradCAM']
 
 # %% ../nbs/01_cam.ipynb #8f7d0b2a
-class GradientCAM(LayerExplainer):
+class BaseCAM(LayerExplainer):
     "A class activation map from one forward and one partial backward pass; subclasses define `weights`."
     def weights(self,
                 acts: Tensor, # Activations A (B, K, h, w)
@@ -35,14 +35,14 @@ class GradientCAM(LayerExplainer):
         return (self.weights(acts, grads) * acts).sum(1)
 
 # %% ../nbs/01_cam.ipynb #d03ebbca
-class GradCAM(GradientCAM):
+class GradCAM(BaseCAM):
     "Grad-CAM (Selvaraju et al. 2017): channels weighted by their spatially averaged gradient."
     def weights(self, acts, grads): return grads.mean((2, 3), keepdim=True)
 
 # %% ../nbs/01_cam.ipynb #b4b19aa7
-class GradCAMPlusPlus(GradientCAM):
+class GradCAMPlusPlus(BaseCAM):
     "Grad-CAM++ (Chattopadhay et al. 2018): positive gradients weighted by the closed-form alpha of eq. 19."
-    @delegates(GradientCAM.__init__)
+    @delegates(BaseCAM.__init__)
     def __init__(self, model, layer,
                  eps: float = 0., # Added to alpha's denominator; 0 is the paper, pytorch-grad-cam uses 1e-6
                  **kwargs):
@@ -56,21 +56,21 @@ class GradCAMPlusPlus(GradientCAM):
         return (alpha * grads.relu()).sum((2, 3), keepdim=True)
 
 # %% ../nbs/01_cam.ipynb #a71f24d1
-class XGradCAM(GradientCAM):
+class XGradCAM(BaseCAM):
     "XGrad-CAM (Fu et al. 2020): gradients averaged with the normalised activations as weights."
     def weights(self, acts, grads):
         total = acts.sum((2, 3), keepdim=True)
         return torch.where(total != 0, (acts * grads).sum((2, 3), keepdim=True) / torch.where(total != 0, total, 1), 0)
 
 # %% ../nbs/01_cam.ipynb #35c4434d
-class LayerCAM(GradientCAM):
+class LayerCAM(BaseCAM):
     "Layer-CAM (Jiang et al. 2021): each activation weighted by its own positive gradient."
     def weights(self, acts, grads): return grads.relu()
 
 # %% ../nbs/01_cam.ipynb #1cdf133c
 class IntegratedGradCAM(GradCAM):
     "Integrated Grad-CAM (Sattarzadeh et al. 2021): Grad-CAM's term averaged along a straight path from a baseline."
-    @delegates(GradientCAM.__init__)
+    @delegates(BaseCAM.__init__)
     def __init__(self, model, layer,
                  steps: int = 50, # Riemann steps m along the path
                  baseline: str|float|Tensor = 'black', # The path's start x': 'black' (the paper), or a value or tensor in the input space

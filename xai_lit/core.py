@@ -18,9 +18,9 @@ from fastcore.basics import store_attr
 # %% auto #0
 __all__ = ['CPU_PIXELS_PER_PASS', 'find_layer', 'layer_name', 'plain_tensor', 'check_images', 'input_stats', 'class_indices',
            'target_scores', 'per_image_targets', 'model_as_found', 'record_activations', 'forward_with_activations',
-           'gradients', 'upsample', 'minmax', 'threshold_mask', 'topk_mask', 'check_batch_size', 'inputs_per_pass',
-           'new_file_mode', 'temp_name', 'remove_stale_temps', 'atomic_write', 'safe_load', 'load_state', 'LayerChoice',
-           'spatial_layers', 'Explainer', 'LayerExplainer']
+           'gradients', 'upsample', 'minmax', 'threshold_mask', 'saliency_ranks', 'salient_mask', 'topk_mask',
+           'check_batch_size', 'inputs_per_pass', 'new_file_mode', 'temp_name', 'remove_stale_temps', 'atomic_write',
+           'safe_load', 'load_state', 'LayerChoice', 'spatial_layers', 'Explainer', 'LayerExplainer']
 
 # %% ../nbs/00_core.ipynb #5b391a0f
 def find_layer(model: nn.Module, # The model that holds the layer
@@ -224,15 +224,28 @@ def threshold_mask(maps: Tensor, # Normalised maps (B, H, W)
     "Boolean masks (B, H, W) of the pixels whose saliency exceeds `threshold`."
     return maps > threshold
 
-def topk_mask(maps: Tensor, # Maps (B, H, W)
-              fraction: float, # Fraction of pixels to keep per image, in (0, 1]
-             ) -> Tensor:
-    "Boolean masks (B, H, W) that keep exactly the `fraction` most salient pixels of each image."
-    if not 0 < fraction <= 1: raise ValueError(f"fraction: expected a number in (0, 1], got {fraction}")
+def saliency_ranks(maps: Tensor, # Saliency maps (B, H, W)
+                  ) -> Tensor:
+    "Each pixel's place in its image's saliency order (B, H, W): 0 the most salient, ties in row-major order."
     flat = maps.flatten(1)
-    k = max(1, round(fraction * flat.shape[1]))
-    keep = torch.zeros_like(flat, dtype=torch.bool).scatter_(1, flat.topk(k, dim=1).indices, True)
-    return keep.view_as(maps)
+    order = flat.sort(dim=1, descending=True, stable=True).indices
+    places = torch.arange(flat.shape[1], device=maps.device).expand_as(order)
+    return torch.empty_like(order).scatter_(1, order, places).view(maps.shape)
+
+def salient_mask(maps: Tensor, # Saliency maps (B, H, W)
+                 fraction: float, # Fraction of the pixels to select, in (0, 1]
+                 most: bool = True, # The most salient pixels (True) or the least salient (False)
+                ) -> Tensor:
+    "Boolean masks (B, H, W): the first (or last) `max(1, round(fraction·H·W))` pixels of each image's saliency order."
+    if not 0 < fraction <= 1: raise ValueError(f"fraction: expected a number in (0, 1], got {fraction}")
+    n_pixels = maps[0].numel()
+    k = max(1, round(fraction * n_pixels))
+    ranks = saliency_ranks(maps)
+    return ranks < k if most else ranks >= n_pixels - k
+
+def topk_mask(maps: Tensor, fraction: float) -> Tensor:
+    "Deprecated: `salient_mask(maps, fraction)`."
+    return salient_mask(maps, fraction)
 
 # %% ../nbs/00_core.ipynb #f5d76b1a
 CPU_PIXELS_PER_PASS = 2 ** 18

@@ -19,17 +19,17 @@ from torch import Tensor
 from fastprogress.fastprogress import progress_bar
 from fastai.metrics import AccumMetric, ActivationType
 from .core import Explainer, check_images, class_indices, model_as_found, plain_tensor
-from .core import find_layer, layer_name, minmax, threshold_mask, check_batch_size
+from .core import find_layer, layer_name, minmax, threshold_mask, check_batch_size, inputs_per_pass
+from .core import saliency_ranks, salient_mask
 from .precision import reduced_precision, default_precision, resolve_precision
 
 # %% auto #0
 __all__ = ['METRICS', 'DEFAULT_METRICS', 'HIGHER_IS_BETTER', 'TIDY_COLUMNS', 'peak_pixels', 'pointing_game', 'pointing_chance',
-           'energy_pointing_game', 'centre_prior', 'saliency_ranks', 'salient_mask', 'fill_like', 'blur', 'curve_auc',
-           'PerturbationCurves', 'deletion', 'insertion', 'average_drop_increase', 'SaliencyGap', 'saliency_gap',
-           'noisy_linear_imputation', 'RoadCurves', 'road', 'mask_iou', 'spearman', 'ssim', 'RandomisationResult',
-           'cascading_randomisation', 'CalibrationBins', 'calibration_bins', 'ece', 'reliability_diagram', 'ECEMetric',
-           'fgsm', 'pgd', 'robust_accuracy', 'quantus_explain_func', 'QuantusMetric', 'evaluate', 'results_table',
-           'rule_notes', 'paired_test', 'holm']
+           'energy_pointing_game', 'centre_prior', 'fill_like', 'blur', 'curve_auc', 'PerturbationCurves', 'deletion',
+           'insertion', 'average_drop_increase', 'SaliencyGap', 'saliency_gap', 'noisy_linear_imputation', 'RoadCurves',
+           'road', 'mask_iou', 'spearman', 'ssim', 'RandomisationResult', 'cascading_randomisation', 'CalibrationBins',
+           'calibration_bins', 'ece', 'reliability_diagram', 'ECEMetric', 'fgsm', 'pgd', 'robust_accuracy',
+           'quantus_explain_func', 'QuantusMetric', 'evaluate', 'results_table', 'rule_notes', 'paired_test', 'holm']
 
 # %% ../nbs/20_metrics.ipynb #4320e753
 def _check_maps_masks(maps: Tensor, masks: Tensor):
@@ -93,25 +93,6 @@ def _check_maps(maps, x: Tensor, name: str = 'maps'):
         raise ValueError(f"{name}: expected one map per image, shape (B, H, W) = {want}, got {tuple(maps.shape)}{hint}")
     if not torch.isfinite(maps).all(): raise ValueError(f"{name}: contains NaN or inf values")
 
-def saliency_ranks(maps: Tensor, # Saliency maps (B, H, W)
-                  ) -> Tensor:
-    "Each pixel's place in its image's saliency order (B, H, W): 0 the most salient, ties in row-major order."
-    flat = maps.flatten(1)
-    order = flat.sort(dim=1, descending=True, stable=True).indices
-    places = torch.arange(flat.shape[1], device=maps.device).expand_as(order)
-    return torch.empty_like(order).scatter_(1, order, places).view(maps.shape)
-
-def salient_mask(maps: Tensor, # Saliency maps (B, H, W)
-                 fraction: float, # Fraction of the pixels to select, in (0, 1]
-                 most: bool = True, # The most salient pixels (True) or the least salient (False)
-                ) -> Tensor:
-    "Boolean masks (B, H, W): the first (or last) `round(fraction·H·W)` pixels of each image's saliency order."
-    if not 0 < fraction <= 1: raise ValueError(f"fraction: expected a number in (0, 1], got {fraction}")
-    n_pixels = maps[0].numel()
-    k = max(1, round(fraction * n_pixels))
-    ranks = saliency_ranks(maps)
-    return ranks < k if most else ranks >= n_pixels - k
-
 # %% ../nbs/20_metrics.ipynb #c087f4ca
 def fill_like(fill, x: Tensor, name: str = 'fill') -> Tensor:
     "`fill` as images shaped like `x`: a number, a tensor that broadcasts to `x`, or a callable images -> images."
@@ -129,19 +110,19 @@ def _check_positive_int(value, name: str):
 
 def _logits(model: nn.Module, x: Tensor, batch_size: int|None) -> Tensor:
     "The model's logits on `x`, `batch_size` images per forward pass."
-    logits = torch.cat([model(chunk) for chunk in x.split(batch_size or len(x))])
+    logits = torch.cat([model(chunk) for chunk in x.split(inputs_per_pass(batch_size, x))])
     if logits.ndim != 2: raise TypeError(f"model: expected logits of shape (B, n_classes), got {tuple(logits.shape)}")
     return logits.float()
 
 def _probabilities(model: nn.Module, # The classifier (already in eval mode, under no_grad)
                    inputs_of: Callable[[Tensor], Tensor], # Item indices (m,) -> their inputs (m, C, H, W)
                    classes: Tensor, # The class to score for each item, (n_items,)
-                   batch_size: int|None, # Items per forward pass; None: all at once
+                   batch_size: int, # Items per forward pass
                   ) -> tuple[Tensor, Tensor]:
     "The softmax probability of `classes[j]` on `inputs_of(j)` and the predicted class, for every item j."
     probs = torch.empty(len(classes), device=classes.device)
     preds = torch.empty(len(classes), dtype=torch.long, device=classes.device)
-    for idx in torch.arange(len(classes), device=classes.device).split(batch_size or len(classes)):
+    for idx in torch.arange(len(classes), device=classes.device).split(batch_size):
         p = model(inputs_of(idx)).float().softmax(1)
         probs[idx], preds[idx] = p.gather(1, classes[idx][:, None])[:, 0], p.argmax(1)
     return probs, preds
@@ -186,7 +167,7 @@ class PerturbationCurves:
 
 def _switch_curves(model, x, maps, start, end, target, step, batch_size, precision) -> PerturbationCurves:
     "Probabilities as pixels switch from the `start` to the `end` images, most salient first, `step` at a time."
-    check_batch_size(batch_size)
+    batch_size = inputs_per_pass(batch_size, x)
     n_images, _, height, width = x.shape
     n_pixels = height * width
     step = width if step is None else step
@@ -210,7 +191,7 @@ def deletion(model: nn.Module, # The classifier; it returns logits (B, n_classes
              target=None, # None (the predicted class), an int, or one class per image
              step: int|None = None, # Pixels per step; None: the image width
              substrate=0., # What deleted pixels become: a number, a tensor broadcast to x, or a callable x -> images
-             batch_size: int|None = 64, # Perturbed images per forward pass; None: all at once
+             batch_size: int|None = None, # Perturbed images per forward pass; None: `inputs_per_pass`
              precision: str|None = None, # Of the perturbed forwards: 'fp32', 'bf16', 'fp16', 'auto'; None: `defaults.precision`
             ) -> PerturbationCurves:
     "Deletion (Petsiuk et al. 2018): the target's probability as the most salient pixels are replaced first."
@@ -223,7 +204,7 @@ def insertion(model: nn.Module, # The classifier; it returns logits (B, n_classe
               target=None, # None (the predicted class on x), an int, or one class per image
               step: int|None = None, # Pixels per step; None: the image width
               substrate=blur, # The starting images: a number, a tensor broadcast to x, or a callable x -> images
-              batch_size: int|None = 64, # Perturbed images per forward pass; None: all at once
+              batch_size: int|None = None, # Perturbed images per forward pass; None: `inputs_per_pass`
               precision: str|None = None, # Of the perturbed forwards: 'fp32', 'bf16', 'fp16', 'auto'; None: `defaults.precision`
              ) -> PerturbationCurves:
     "Insertion (Petsiuk et al. 2018): the target's probability as the most salient pixels are restored first."
@@ -235,19 +216,19 @@ def average_drop_increase(model: nn.Module, # The classifier; it returns logits 
                           x: Tensor, # Images (B, C, H, W), as the model sees them
                           maps: Tensor, # Saliency maps (B, H, W); in [0, 1] for mode='multiply'
                           target=None, # None (the predicted class), an int, or one class per image
-                          keep: float = 0.15, # mode='keep': fraction of the most salient pixels kept
+                          fraction: float = 0.15, # mode='keep': fraction of the most salient pixels kept
                           fill=0., # mode='keep': value of the other pixels (number, tensor or callable x -> images)
                           mode: str = 'keep', # 'keep' (ExCon: top pixels only) or 'multiply' (Grad-CAM++: x · map)
-                          batch_size: int|None = 64, # Images per forward pass; None: all at once
+                          batch_size: int|None = None, # Images per forward pass; None: `inputs_per_pass`
                           reduce: bool = True, # Return the two percentages; False: per-image values (B,) each
                           precision: str|None = None, # Of the perturbed forwards: 'fp32', 'bf16', 'fp16', 'auto'; None: `defaults.precision`
                          ) -> tuple:
     "Average Drop % and Increase in Confidence % (Chattopadhay et al. 2018) on the images reduced to their explanation."
-    x, maps = _prepare(x, maps); check_batch_size(batch_size)
+    x, maps = _prepare(x, maps); batch_size = inputs_per_pass(batch_size, x)
     maps = maps.to(x.device)
     if mode == 'keep':
-        if not 0 < keep <= 1: raise ValueError(f"keep: expected a fraction of the pixels in (0, 1], got {keep}")
-        explained = torch.where(salient_mask(maps, keep)[:, None], x, fill_like(fill, x, 'fill'))
+        if not 0 < fraction <= 1: raise ValueError(f"fraction: expected a fraction of the pixels in (0, 1], got {fraction}")
+        explained = torch.where(salient_mask(maps, fraction)[:, None], x, fill_like(fill, x, 'fill'))
     elif mode == 'multiply':
         if maps.min() < 0 or maps.max() > 1:
             raise ValueError("maps: mode='multiply' needs maps in [0, 1]; normalise them first (e.g. core.minmax)")
@@ -290,17 +271,17 @@ def saliency_gap(model: nn.Module, # The classifier; it returns logits (B, n_cla
                  x: Tensor, # Images (B, C, H, W), as the model sees them
                  maps: Tensor, # Saliency maps (B, H, W)
                  target=None, # None (the predicted class), an int, or one class per image
-                 k: float = 0.15, # Fraction of the pixels occluded, at the top and at the bottom of the order
+                 fraction: float = 0.15, # Fraction of the pixels occluded, at the top and at the bottom of the order
                  fill=0., # Value of occluded pixels: a number, a tensor broadcast to x, or a callable x -> images
                  logits: Tensor|None = None, # The model's logits on x if already computed: saves a forward pass
-                 batch_size: int|None = None, # Images per forward pass; None: all at once (two forward passes)
+                 batch_size: int|None = None, # Images per forward pass; None: `inputs_per_pass`
                  precision: str|None = None, # Of the perturbed forwards: 'fp32', 'bf16', 'fp16', 'auto'; None: `defaults.precision`
                 ) -> SaliencyGap:
     "Probability drops and prediction flips when the top-k vs the bottom-k salient pixels are occluded."
-    x, maps = _prepare(x, maps); check_batch_size(batch_size)
-    if not 0 < k <= 1: raise ValueError(f"k: expected a fraction of the pixels in (0, 1], got {k}")
+    x, maps = _prepare(x, maps); batch_size = inputs_per_pass(batch_size, x)
+    if not 0 < fraction <= 1: raise ValueError(f"fraction: expected a fraction of the pixels in (0, 1], got {fraction}")
     maps, fill = maps.to(x.device), fill_like(fill, x, 'fill')
-    top, bottom = salient_mask(maps, k)[:, None], salient_mask(maps, k, most=False)[:, None]
+    top, bottom = salient_mask(maps, fraction)[:, None], salient_mask(maps, fraction, most=False)[:, None]
     occluded = torch.cat([torch.where(top, fill, x), torch.where(bottom, fill, x)])
     with model_as_found(model), torch.no_grad(), reduced_precision(model, precision, x.device):
         if logits is None: logits = _logits(model, x, batch_size)
@@ -382,11 +363,11 @@ def road(model: nn.Module, # The classifier; it returns logits (B, n_classes)
          order: str = 'morf', # 'morf': most relevant first; 'lerf': least relevant first
          noise: float = 0.01, # Standard deviation of the imputation noise, in the model's input units
          seed: int = 0, # Seed of the noise
-         batch_size: int|None = 64, # Imputed images per system and forward pass; None: all at once
+         batch_size: int|None = None, # Imputed images per system and forward pass; None: `inputs_per_pass`
          precision: str|None = None, # Of the perturbed forwards: 'fp32', 'bf16', 'fp16', 'auto'; None: `defaults.precision`
         ) -> RoadCurves:
     "ROAD (Rong et al. 2022): remove pixels in saliency order by noisy linear imputation and score the target."
-    x, maps = _prepare(x, maps); check_batch_size(batch_size)
+    x, maps = _prepare(x, maps); batch_size = inputs_per_pass(batch_size, x)
     if order not in ('morf', 'lerf'): raise ValueError(f"order: expected 'morf' or 'lerf', got {order!r}")
     fractions = torch.as_tensor(fractions, dtype=torch.float64).flatten()
     if len(fractions) == 0 or ((fractions < 0) | (fractions >= 1)).any():
@@ -409,14 +390,14 @@ def road(model: nn.Module, # The classifier; it returns logits (B, n_classes)
 # %% ../nbs/20_metrics.ipynb #895a7ee6
 def mask_iou(maps: Tensor, # Saliency maps (B, H, W)
              masks: Tensor, # Ground-truth object masks (B, H, W), boolean
-             topk: float = 0.2, # Fraction of the most salient pixels selected (ignored if `threshold` is given)
+             fraction: float = 0.2, # Fraction of the most salient pixels selected (ignored if `threshold` is given)
              threshold: float|None = None, # Select the pixels whose saliency is above this instead
             ) -> Tensor:
     "Per image, the intersection over union of the selected salient pixels with the object mask, (B,); NaN without object."
     _check_maps_masks(maps, masks)
     if threshold is not None: selected = threshold_mask(maps, threshold)
-    elif not 0 < topk <= 1: raise ValueError(f"topk: expected a fraction of the pixels in (0, 1], got {topk}")
-    else: selected = salient_mask(maps, topk)
+    elif not 0 < fraction <= 1: raise ValueError(f"fraction: expected a fraction of the pixels in (0, 1], got {fraction}")
+    else: selected = salient_mask(maps, fraction)
     masks = masks.bool().to(selected.device)
     inter, union = (selected & masks).flatten(1).sum(1), (selected | masks).flatten(1).sum(1)
     return _empty_to_nan(inter / union.clamp_min(1), masks)
@@ -617,16 +598,15 @@ def _input_gradients_only(model: nn.Module):
         for p in model.parameters(): p.requires_grad_(False)
         yield
 
-def _attack_labels(logits: Tensor, y) -> Tensor:
-    "The classes whose loss the attack raises: `y` checked against the logits, or the prediction if `y` is None."
-    try: return class_indices(plain_tensor(y), logits)
-    except ValueError as e: raise ValueError(str(e).replace('target:', 'y:', 1)) from None
+def _attack_labels(logits: Tensor, target) -> Tensor:
+    "The classes whose loss the attack raises: `target` checked against the logits, or the prediction if it is None."
+    return class_indices(plain_tensor(target), logits)
 
-def _loss_gradient(model, z: Tensor, y, normalise) -> tuple[Tensor, Tensor]:
+def _loss_gradient(model, z: Tensor, target, normalise) -> tuple[Tensor, Tensor]:
     "The gradient of the summed cross-entropy with respect to the images `z`, and the labels used."
     z = z.detach().requires_grad_()
     logits = model(normalise(z)).float()
-    labels = _attack_labels(logits, y)
+    labels = _attack_labels(logits, target)
     grad, = torch.autograd.grad(F.cross_entropy(logits, labels, reduction='sum'), z)
     return grad, labels
 
@@ -636,7 +616,7 @@ def _project(z: Tensor, x: Tensor, eps: float) -> Tensor:
 
 def fgsm(model: nn.Module, # The classifier; it returns logits
          x: Tensor, # Images (B, C, H, W) in [0, 1]
-         y, # True classes: one per image (None: the predicted class)
+         target, # The true classes: one per image (None: the predicted class)
          eps: float, # Budget in pixel units of [0, 1] images (e.g. 4/255)
          mean=None, # The model's normalisation mean per channel, if it expects normalised inputs
          std=None, # ... and standard deviation
@@ -644,12 +624,12 @@ def fgsm(model: nn.Module, # The classifier; it returns logits
     "FGSM (Goodfellow et al. 2015): one step of size eps along the sign of the loss gradient, within [0, 1]."
     eps, x = _check_attack(x, eps), plain_tensor(x).detach()
     with _input_gradients_only(model):
-        grad, _ = _loss_gradient(model, x, y, _normaliser(x, mean, std))
+        grad, _ = _loss_gradient(model, x, target, _normaliser(x, mean, std))
     return _project(x + eps * grad.sign(), x, eps)
 
 def pgd(model: nn.Module, # The classifier; it returns logits
         x: Tensor, # Images (B, C, H, W) in [0, 1]
-        y, # True classes: one per image (None: the predicted class)
+        target, # The true classes: one per image (None: the predicted class)
         eps: float, # Budget in pixel units of [0, 1] images (e.g. 4/255)
         alpha: float|None = None, # Step size; None: 2.5 * eps / steps
         steps: int = 10, # Number of gradient steps
@@ -663,7 +643,7 @@ def pgd(model: nn.Module, # The classifier; it returns logits
     _check_positive_int(steps, 'steps')
     alpha = 2.5 * eps / steps if alpha is None else alpha
     normalise, z = _normaliser(x, mean, std), x
-    with model_as_found(model), torch.no_grad(): labels = _attack_labels(model(normalise(x)).float(), y)  # fixed on x
+    with model_as_found(model), torch.no_grad(): labels = _attack_labels(model(normalise(x)).float(), target)  # fixed on x
     if random_start:
         noise = torch.rand(x.shape, generator=torch.Generator().manual_seed(seed), dtype=x.dtype).to(x.device)
         z = _project(x + (2 * noise - 1) * eps, x, eps)
@@ -675,21 +655,21 @@ def pgd(model: nn.Module, # The classifier; it returns logits
 
 def robust_accuracy(model: nn.Module, # The classifier; it returns logits
                     x: Tensor, # Images (N, C, H, W) in [0, 1]
-                    y: Tensor, # True classes (N,)
+                    target: Tensor, # The true classes (N,)
                     eps: float, # Budget in pixel units of [0, 1] images
                     attack: str|Callable = 'pgd', # 'fgsm', 'pgd', or a function like them
                     mean=None, # The model's normalisation mean per channel, if any
                     std=None, # ... and standard deviation
-                    batch_size: int|None = 256, # Images attacked at once; None: all
+                    batch_size: int|None = None, # Images attacked at once; None: `inputs_per_pass`
                     **kwargs, # Passed to the attack (alpha, steps, seed, ...)
                    ) -> float:
     "The model's accuracy on adversarial versions of `x` made by `attack` with budget `eps`."
-    check_batch_size(batch_size)
+    batch_size = inputs_per_pass(batch_size, x)
     attack = {'fgsm': fgsm, 'pgd': pgd}.get(attack, attack) if isinstance(attack, str) else attack
     if not callable(attack): raise ValueError(f"attack: expected 'fgsm', 'pgd' or a callable, got {attack!r}")
-    y = torch.as_tensor(plain_tensor(y), device=x.device)
+    target = torch.as_tensor(plain_tensor(target), device=x.device)
     correct = 0
-    for xs, ys in zip(x.split(batch_size or len(x)), y.split(batch_size or len(x))):
+    for xs, ys in zip(x.split(batch_size), target.split(batch_size)):
         adversarial = attack(model, xs, ys, eps, mean=mean, std=std, **kwargs)
         with model_as_found(model), torch.no_grad():
             correct += (model(_normaliser(xs, mean, std)(adversarial)).argmax(1) == ys).sum().item()
