@@ -9,32 +9,32 @@ from __future__ import annotations
 import math
 import torch, torch.nn as nn, torch.nn.functional as F
 from torch import Tensor
-from ..core import model_as_found, plain_tensor
+from ..core import model_as_found, plain_tensor, salient_mask
 from ..cam import GradCAM
-from ..metrics import salient_mask, blur, fill_like, saliency_gap
+from ..metrics import blur, fill_like, saliency_gap
 from .core import ExplanationHandler, EpochStats, plain_model
 
 # %% auto #0
-__all__ = ['FILLS', 'SALIENT_TARGETS', 'smooth_maps', 'occlusion_masks', 'occlude', 'salient_loss', 'EDDACallback',
+__all__ = ['FILLS', 'SALIENT_LOSSES', 'smooth_maps', 'occlusion_masks', 'occlude', 'salient_loss', 'EDDACallback',
            'RandomOcclusionCallback']
 
 # %% ../../nbs/33_callback.edda.ipynb #ba770b81
 def smooth_maps(maps: Tensor, # Maps (B, H, W)
-                smooth: float, # σ of the Gaussian as a fraction of the image's larger side; 0: unchanged
+                map_blur: float, # σ of the Gaussian as a fraction of the image's larger side; 0: unchanged
                ) -> Tensor:
     "Gaussian-blurred maps, so that their top-k and bottom-k pixels form regions."
-    if smooth < 0: raise ValueError(f"smooth: expected a non-negative fraction of the image side, got {smooth}")
-    if smooth == 0: return maps
-    sigma = smooth * max(maps.shape[-2:])
+    if map_blur < 0: raise ValueError(f"map_blur: expected a non-negative fraction of the image side, got {map_blur}")
+    if map_blur == 0: return maps
+    sigma = map_blur * max(maps.shape[-2:])
     return blur(maps[:, None], 2 * math.ceil(3 * sigma) + 1, sigma)[:, 0]
 
 def occlusion_masks(maps: Tensor, # Saliency maps (B, H, W)
-                    k: float = 0.15, # Fraction of the pixels occluded at each end of the order
-                    smooth: float = 0., # Blur the maps first (σ as a fraction of the image side)
+                    fraction: float = 0.15, # Fraction of the pixels occluded at each end of the order
+                    map_blur: float = 0., # Blur the maps first (σ as a fraction of the image side)
                    ) -> tuple[Tensor, Tensor]:
-    "Boolean masks (B, H, W) of each image's `k` most salient and `k` least salient pixels."
-    maps = smooth_maps(plain_tensor(maps).detach().float(), smooth)
-    return salient_mask(maps, k), salient_mask(maps, k, most=False)
+    "Boolean masks (B, H, W) of each image's `fraction` most salient and `fraction` least salient pixels."
+    maps = smooth_maps(plain_tensor(maps).detach().float(), map_blur)
+    return salient_mask(maps, fraction), salient_mask(maps, fraction, most=False)
 
 FILLS = {'blur': lambda x: blur(x), 'noise': lambda x: torch.randn_like(x)}
 
@@ -49,21 +49,21 @@ def occlude(x: Tensor, # Images (B, C, H, W)
     return torch.where(masks[:, None], fill_like(fill, x), x)
 
 # %% ../../nbs/33_callback.edda.ipynb #5f6f4bed
-SALIENT_TARGETS = ('uniform', 'smooth', 'hinge')
+SALIENT_LOSSES = ('uniform', 'label_smoothing', 'hinge')
 
 def salient_loss(logits: Tensor, # The model's output on the salient-occluded images (n, C)
                  labels: Tensor, # Their labels (n,)
                  clean_logits: Tensor, # Its output on the same images unoccluded (n, C); used by 'hinge'
-                 target: str = 'hinge', # 'hinge', 'uniform' or 'smooth'
-                 smoothing: float = 0.5, # β of 'smooth'
+                 kind: str = 'hinge', # 'hinge', 'uniform' or 'label_smoothing'
+                 label_smoothing: float = 0.5, # β of 'label_smoothing'
                  margin: float = 0.2, # δ of 'hinge'
                 ) -> Tensor:
     "The mean loss that asks the salient-occluded images for less confidence in their label."
     log_p = F.log_softmax(logits.float(), 1)
-    if target == 'hinge':
+    if kind == 'hinge':
         clean = F.softmax(clean_logits.detach().float(), 1).gather(1, labels[:, None])[:, 0]
         return (log_p.exp().gather(1, labels[:, None])[:, 0] - clean + margin).relu().mean()
-    beta = 1. if target == 'uniform' else smoothing
+    beta = 1. if kind == 'uniform' else label_smoothing
     q = F.one_hot(labels, logits.shape[1]).float() * (1 - beta) + beta / logits.shape[1]
     return -(q * log_p).sum(1).mean()
 
@@ -75,28 +75,28 @@ class EDDACallback(ExplanationHandler):
     def __init__(self,
                  layer: str|nn.Module|None = None, # Layer of a layer explainer such as Grad-CAM
                  explainer=GradCAM, # An Explainer class (bound with `layer`, no ReLU), instance or callable f(x, target) -> maps
-                 k: float = 0.15, # Fraction of the pixels occluded, at the top and at the bottom of the map's order
+                 fraction: float = 0.15, # Fraction of the pixels occluded, at the top and at the bottom of the map's order
                  p: float = 0.25, # Fraction of each batch that gets the two occluded copies
-                 salient_target: str = 'hinge', # 'hinge', 'uniform' or 'smooth' (see `salient_loss`)
-                 smoothing: float = 0.5, # β of 'smooth'
+                 salient_loss: str = 'hinge', # What the salient-occluded copies learn: 'hinge', 'uniform' or 'label_smoothing' (see `salient_loss`)
+                 label_smoothing: float = 0.5, # β of 'label_smoothing'
                  margin: float = 0.2, # δ of 'hinge'
                  nonsalient_weight: float = 1., # Weight of the non-salient-occluded images' loss
                  salient_weight: float = 1., # Weight of the salient-occluded images' loss
                  fill=0., # Occlusion value: a number (0 = mean colour in normalised space), 'blur', 'noise' or a callable
-                 smooth: float = 0., # Blur the maps before ranking (σ as a fraction of the image side)
+                 map_blur: float = 0., # Blur the maps before ranking (σ as a fraction of the image side)
                  explain_target: str = 'label', # Explain the 'label' or the 'predicted' class
                  explain_mode: str = 'eval', # Explain in 'eval' or 'train' mode
                  warmup_epochs: int = 1, # Epochs of plain training first
                  monitor: bool = True, # Record the salient/non-salient gap on the validation set
                 ):
-        if not 0 < k <= 0.5: raise ValueError(f"k: expected a fraction of the pixels in (0, 0.5], got {k}")
+        if not 0 < fraction <= 0.5: raise ValueError(f"fraction: expected a fraction of the pixels in (0, 0.5], got {fraction}")
         if not 0 < p <= 1: raise ValueError(f"p: expected a fraction of the batch in (0, 1], got {p}")
-        if salient_target not in SALIENT_TARGETS: raise ValueError(f"salient_target: expected one of {SALIENT_TARGETS}, got {salient_target!r}")
+        if salient_loss not in SALIENT_LOSSES: raise ValueError(f"salient_loss: expected one of {SALIENT_LOSSES}, got {salient_loss!r}")
         if explain_target not in ('label', 'predicted'): raise ValueError(f"explain_target: expected 'label' or 'predicted', got {explain_target!r}")
         if isinstance(fill, str) and fill not in FILLS: raise ValueError(f"fill: expected a number, a tensor, a callable or one of {list(FILLS)}, got {fill!r}")
         super().__init__(explainer, layer, explain_mode)
-        self.k, self.p, self.fill, self.smooth = k, p, fill, smooth
-        self.salient_target, self.smoothing, self.margin = salient_target, smoothing, margin
+        self.fraction, self.p, self.fill, self.map_blur = fraction, p, fill, map_blur
+        self.salient_loss, self.label_smoothing, self.margin = salient_loss, label_smoothing, margin
         self.nonsalient_weight, self.salient_weight = nonsalient_weight, salient_weight
         self.explain_target, self.warmup_epochs, self.monitor = explain_target, warmup_epochs, monitor
         self.n_augmented = 0
@@ -109,7 +109,7 @@ class EDDACallback(ExplanationHandler):
 
     def augment(self, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
         "The non-salient-occluded and the salient-occluded copies of `x`."
-        top, bottom = occlusion_masks(self.occlusion_maps(x, y).to(x.device), self.k, self.smooth)
+        top, bottom = occlusion_masks(self.occlusion_maps(x, y).to(x.device), self.fraction, self.map_blur)
         return occlude(x, bottom, self.fill), occlude(x, top, self.fill)
 
     def before_batch(self):
@@ -126,8 +126,8 @@ class EDDACallback(ExplanationHandler):
         y, n = yb[0], self.n_augmented
         clean, nonsalient, salient = pred.split([len(y), n, n])
         return (self.user_loss_func(clean, *yb) + self.nonsalient_weight * self.user_loss_func(nonsalient, y[:n])
-                + self.salient_weight * salient_loss(salient, plain_tensor(y[:n]), clean[:n], self.salient_target,
-                                                     self.smoothing, self.margin))
+                + self.salient_weight * salient_loss(salient, plain_tensor(y[:n]), clean[:n], self.salient_loss,
+                                                     self.label_smoothing, self.margin))
 
     def after_loss(self):
         if self.training and self.n_augmented:
@@ -137,7 +137,7 @@ class EDDACallback(ExplanationHandler):
         if self.training or not self.monitor or self.explain is None: return   # validate() outside a fit: nothing bound, no column
         x, logits = plain_tensor(self.x), plain_tensor(self.pred).detach()
         maps = self.explain(x, logits.argmax(1))
-        gap = saliency_gap(plain_model(self.learn.model), x, maps, logits.argmax(1), self.k,
+        gap = saliency_gap(plain_model(self.learn.model), x, maps, logits.argmax(1), self.fraction,
                            FILLS.get(self.fill, self.fill) if isinstance(self.fill, str) else self.fill, logits=logits)
         self.stats.add('gap', gap.gap.sum(), len(x))
         self.stats.add('sal_flip', gap.salient_flip.float().sum(), len(x))
