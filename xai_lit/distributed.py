@@ -199,7 +199,7 @@ def _brightness(x: Tensor, target) -> Tensor: return x.mean(1)   # a map of the 
 _DISTRIBUTED_CASES = {   # each method's options in the test: fixed views in place of random ones
     'ce': {},
     'supcon': dict(views=_flip, linear='epoch', linear_views=_flip),
-    'excon': dict(views=_flip, warmup_epochs=0),
+    'excon': dict(views=_flip, warmup_epochs=0, linear_views=_flip),
     'edda': dict(p=1., warmup_epochs=0, explainer=_brightness),
 }
 

@@ -15,8 +15,8 @@ from fastprogress.fastprogress import progress_bar
 
 # %% auto #0
 __all__ = ['CONTRASTIVE_ARCHS', 'EXCON_LAYERS', 'tiny_cnn', 'fit_classifier', 'model_accuracy', 'resnet', 'cifar_resnet18',
-           'cifar_resnet34', 'cifar_resnet50', 'tiny_resnet', 'ContrastiveModel', 'contrastive_resnet', 'replace_head',
-           'torchvision_classifier', 'timm_classifier']
+           'cifar_resnet34', 'cifar_resnet50', 'tiny_resnet', 'ContrastiveModel', 'contrastive_resnet', 'excon_layer',
+           'replace_head', 'torchvision_classifier', 'timm_classifier']
 
 # %% ../nbs/11_models.ipynb #225373e7
 def _conv_block(c_in, c_out, stride):
@@ -119,8 +119,10 @@ class ContrastiveModel(nn.Module):
                  n_features: int, # Size of the encoder's features
                  n_classes: int, # Outputs of the linear classifier
                  projection_dim: int = 128, # Size of the normalised embedding
+                 arch: str|None = None, # The architecture's name (`CONTRASTIVE_ARCHS`), which picks the layer ExCon explains
                 ):
         super().__init__()
+        self.arch = arch
         self.encoder = encoder
         self.projection = nn.Sequential(nn.Linear(n_features, n_features), nn.ReLU(inplace=True), nn.Linear(n_features, projection_dim))
         self.fc = nn.Linear(n_features, n_classes)
@@ -147,10 +149,20 @@ def contrastive_resnet(arch: str = 'tiny', # 'tiny', 'resnet18', 'resnet34' or '
                        projection_dim: int = 128, # Size of the embedding
                        **kwargs, # Passed to the ResNet (width, seed, ...)
                       ) -> ContrastiveModel:
-    "A CIFAR-stem ResNet as a `ContrastiveModel`; `EXCON_LAYERS[arch]` names the 16x16 layer ExCon explains."
+    "A CIFAR-stem ResNet as a `ContrastiveModel`; `EXCON_LAYERS[arch]` names the 16x16 layer ExCon explains (`excon_layer`)."
     if arch not in CONTRASTIVE_ARCHS: raise ValueError(f"arch: expected one of {list(CONTRASTIVE_ARCHS)}, got {arch!r}")
     body = CONTRASTIVE_ARCHS[arch](n_classes, **kwargs)
-    return ContrastiveModel(body[:-1], body.fc.in_features, n_classes, projection_dim)
+    return ContrastiveModel(body[:-1], body.fc.in_features, n_classes, projection_dim, arch=arch)
+
+def excon_layer(model: nn.Module) -> str:
+    "The layer ExCon explains in `model`: `EXCON_LAYERS` of the architecture a `ContrastiveModel` names (DDP unwrapped)."
+    model = model.module if isinstance(model, (nn.parallel.DistributedDataParallel, nn.DataParallel)) else model
+    arch = getattr(model, 'arch', None)
+    if arch in EXCON_LAYERS: return EXCON_LAYERS[arch]
+    what = f"its architecture {arch!r} has no entry in EXCON_LAYERS" if arch is not None else \
+           f"a {type(model).__name__} does not name its architecture (a ContrastiveModel from contrastive_resnet does)"
+    raise ValueError(f"layer: no default layer to explain: {what}; pass layer= (the 16x16 stage, as the reference code "
+                     f"explains), e.g. one of {sorted(set(EXCON_LAYERS.values()))}")
 
 # %% ../nbs/11_models.ipynb #82b97979
 def replace_head(model: nn.Module, n_classes: int) -> nn.Module:

@@ -48,16 +48,16 @@ def method_model(method: str, # One of `METHODS`
     return CONTRASTIVE_ARCHS[arch](n_classes, **kwargs)
 
 def method_callback(method: str, # One of `METHODS`
-                    arch: str = 'tiny', # The architecture, for the layer ExCon explains
+                    arch: str = 'tiny', # The architecture (checked; ExCon finds its layer in the model: `excon_layer`)
                     **kwargs, # Passed to the method's callback
                    ) -> Callback|None:
-    "The training callback of `method` (None for plain cross-entropy), explaining the layer chosen for `arch`."
+    "The training callback of `method` (None for plain cross-entropy); ExCon explains `EXCON_LAYERS[arch]` of the model it trains."
     _check_choice(method, METHODS, 'method'); _check_choice(arch, CONTRASTIVE_ARCHS, 'arch')
     if method == 'ce':
         if kwargs: raise ValueError(f"method 'ce' takes no callback options, got {sorted(kwargs)}")
         return None
     if method == 'supcon': return SupConCallback(**kwargs)
-    if method == 'excon': return ExConCallback(**{'layer': EXCON_LAYERS[arch], **kwargs})
+    if method == 'excon': return ExConCallback(**kwargs)   # layer=None: `excon_layer(model)` in `before_fit`
     cls = EDDACallback if method == 'edda' else RandomOcclusionCallback
     return cls(**{'layer': EDDA_LAYER, **kwargs})
 
@@ -110,13 +110,20 @@ class Recipe:
     source: str = '' # Where the numbers come from
 
 _excon = dict(method='excon', arch='resnet50', epochs=200, lr=0.5, wd=1e-4, source='ExCon README (official code)')
+
+def _as_is(x: Tensor) -> Tensor:
+    "The images unchanged: the views the reference's classifier trains on for Tiny ImageNet (main_ce.py l.194-195)."
+    return x
+
 _edda = dict(arch='resnet18', epochs=200, bs=128, lr=0.1, wd=5e-4, augment=True,
              source="our choice: the EDDA paper's schedule is not known to us")
 RECIPES = {
-    'excon-cifar100': Recipe(data='cifar100', bs=256, options=dict(warmup_epochs=50, linear='epoch'), **_excon),
+    # --exp_epochs=50 counts epochs from 1 and masks from `epoch >= exp_epochs` (main_supcon.py l.379-382): 49 plain epochs
+    'excon-cifar100': Recipe(data='cifar100', bs=256, options=dict(warmup_epochs=49, linear='epoch'), **_excon),
     'supcon-cifar100': Recipe(**{**_excon, 'method': 'supcon'}, data='cifar100', bs=256, options=dict(linear='epoch')),
-    'excon-tiny_imagenet': Recipe(data='tiny_imagenet', bs=128, options=dict(warmup_epochs=0, linear='epoch'), **_excon),
-    'supcon-tiny_imagenet': Recipe(**{**_excon, 'method': 'supcon'}, data='tiny_imagenet', bs=128, options=dict(linear='epoch')),
+    'excon-tiny_imagenet': Recipe(data='tiny_imagenet', bs=128, options=dict(warmup_epochs=0, linear='epoch', linear_views=_as_is), **_excon),
+    'supcon-tiny_imagenet': Recipe(**{**_excon, 'method': 'supcon'}, data='tiny_imagenet', bs=128,
+                                   options=dict(linear='epoch', linear_views=_as_is)),
     **{f'{m}-{d}': Recipe(method=m, data=d, **_edda) for m in ('ce', 'edda', 'occlusion') for d in ('cifar100', 'tiny_imagenet')},
 }
 

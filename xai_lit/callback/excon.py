@@ -10,6 +10,7 @@ import torch, torch.nn as nn, torch.nn.functional as F
 from torch import Tensor
 from ..core import model_as_found, topk_mask
 from ..cam import GradCAM
+from ..models import excon_layer
 from .core import plain_model
 from .supcon import SupConCallback, contrastive_parts
 
@@ -21,22 +22,33 @@ class ExConCallback(SupConCallback):
     "ExCon: SupCon whose first view is the image masked by its own Grad-CAM when the classifier still recognises it."
     stat_names = ('accept_rate', 'kept_fraction', 'background', 'linear_train_acc')
     def __init__(self,
-                 layer: str|nn.Module = 'encoder.layer2', # Layer to explain (see `EXCON_LAYERS`)
+                 layer: str|nn.Module|None = None, # Layer to explain (None: `excon_layer(model)`, i.e. `EXCON_LAYERS` of the model's arch)
                  warmup_epochs: int = 0, # Epochs of plain SupCon before masked views are used
                  keep: float = 0.5, # Keep pixels whose normalised saliency is above this
                  keep_fraction: float|None = None, # Or keep this fraction of the most salient pixels
                  fill: float = 0., # Value of the removed pixels (normalised space: 0 is the mean colour)
                  background: bool = True, # Rejected masked images become negative-only items
-                 batch: str = 'append', # 'append' (reference) or 'fixed' (rejected masks replace the view, marked negative-only)
+                 background_copies: int|None = None, # Copies of each in the batch: 2, one per view batch (the reference), or 1 (None: 2 with batch='append', 1 with 'fixed')
+                 batch: str = 'append', # 'append' (reference) or 'fixed' (rejected masks replace a view, marked negative-only)
                  explain_mode: str = 'eval', # Explain and gate in 'eval' mode (ours) or 'train' mode (the reference)
                  explainer=GradCAM, # An Explainer class (bound to the model with `layer`), instance or callable
-                 **kwargs, # Passed to `SupConCallback` (views, temperature, base_temperature, linear)
+                 **kwargs, # Passed to `SupConCallback` (views, temperature, base_temperature, linear, linear_lr, ...)
                 ):
         if batch not in ('append', 'fixed'): raise ValueError(f"batch: expected 'append' or 'fixed', got {batch!r}")
         if keep_fraction is None and not 0 <= keep < 1: raise ValueError(f"keep: expected a value in [0, 1), got {keep}")
-        super().__init__(explainer=explainer, layer=layer, explain_mode=explain_mode, **kwargs)
+        if background_copies not in (None, 1, 2): raise ValueError(f"background_copies: expected 1, 2 or None, got {background_copies!r}")
+        # a class with no layer is bound once the model is known (`before_fit`)
+        super().__init__(explainer=None if layer is None else explainer, layer=layer, explain_mode=explain_mode, **kwargs)
+        self.explainer, self.layer_arg = explainer, layer
         self.warmup_epochs, self.keep, self.keep_fraction = warmup_epochs, keep, keep_fraction
         self.fill, self.background, self.batch = fill, background, batch
+        self.background_copies = background_copies or (2 if batch == 'append' else 1)
+
+    def before_fit(self):
+        "Resolve the layer (`excon_layer` of the model when none was given), then SupCon's `before_fit` binds the explainer."
+        self.layer = self.layer_arg
+        if self.layer is None and isinstance(self.explainer, type): self.layer = excon_layer(self.learn.model)
+        super().before_fit()
 
     def masked_views(self, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
         "Each image masked by its own explanation of its label, and the keep masks (B, H, W)."
@@ -55,17 +67,20 @@ class ExConCallback(SupConCallback):
         masked, keep = self.masked_views(x, y)
         accepted = self.gate(masked, y)
         rejected = ~accepted
+        two = self.background and self.background_copies == 2
         no = lambda n: torch.zeros(n, dtype=torch.bool, device=x.device)
-        if self.batch == 'fixed':
-            first = masked
-            flags = torch.cat([rejected & self.background, no(len(x))]) if self.background else no(2 * len(x))
-            if not self.background: first = torch.where(accepted[:, None, None, None], masked, self.views(x))
-            views, labels = torch.cat([first, self.views(x)]), torch.cat([y, y])
-        else:
+        if self.batch == 'fixed':   # two views per image; a rejected image's views are its masked image, negative-only
+            first = masked if self.background else torch.where(accepted[:, None, None, None], masked, self.views(x))
+            second = self.views(x)
+            if two: second = torch.where(rejected[:, None, None, None], masked, second)
+            flags = torch.cat([rejected & self.background, rejected & two])
+            views, labels = torch.cat([first, second]), torch.cat([y, y])
+        else:   # the reference: rejected masked images appended (to both view batches with two copies)
             first = torch.where(accepted[:, None, None, None], masked, self.views(x))
             extra = masked[rejected] if self.background else masked[:0]
+            extra = torch.cat([extra] * self.background_copies)
             views = torch.cat([first, self.views(x), extra])
-            labels = torch.cat([y, y, y[rejected] if self.background else y[:0]])
+            labels = torch.cat([y, y, y[rejected].repeat(self.background_copies) if self.background else y[:0]])
             flags = torch.cat([no(2 * len(x)), torch.ones(len(extra), dtype=torch.bool, device=x.device)])
         self.stats.add('accept_rate', accepted.float().sum(), len(x))
         self.stats.add('kept_fraction', keep.float().mean((1, 2)).sum(), len(x))

@@ -8,7 +8,7 @@ Docs: https://xai-lit.github.io/xai_lit/callback.supcon.html.md"""
 from __future__ import annotations
 import torch, torch.nn as nn, torch.nn.functional as F
 from torch import Tensor
-from fastai.optimizer import SGD
+from fastai.optimizer import SGD, Optimizer
 import torch.distributed as dist
 from .core import ExplanationHandler, plain_model
 from ..data import ContrastiveViews
@@ -33,15 +33,21 @@ class SupConCallback(ExplanationHandler):
                  views: ContrastiveViews|None = None, # Random views (None: SupCon's, with the data's statistics)
                  temperature: float = 0.1, # SupCon's temperature
                  base_temperature: float = 0.07, # Its loss scale is temperature/base_temperature, as in the reference code
-                 linear: str = 'online', # 'online': classifier CE on detached features each batch; 'epoch': one epoch after each encoder epoch
+                 linear: str = 'epoch', # 'epoch' (the reference): one epoch of the classifier after each encoder epoch; 'online': its CE on the detached features of each training batch
                  linear_weight: float = 1., # Weight of the classifier's cross-entropy ('online')
                  linear_views=None, # Views the classifier trains on with linear='epoch' (None: random crop and flip)
+                 linear_lr: float|None = None, # Learning rate of the classifier's SGD ('epoch'; None: the learner's current one, as the reference)
+                 linear_mom: float = 0.9, # Its momentum (the reference's)
+                 linear_wd: float = 1e-4, # Its L2 weight decay (the reference's)
                  **kwargs, # `ExplanationHandler`'s explainer options, for subclasses (ExCon); SupCon explains nothing
                 ):
         if linear not in ('online', 'epoch'): raise ValueError(f"linear: expected 'online' or 'epoch', got {linear!r}")
+        if linear_lr is not None and not linear_lr > 0: raise ValueError(f"linear_lr: expected a positive number or None, got {linear_lr}")
         super().__init__(**kwargs)
         self.views, self.linear, self.linear_weight = views, linear, linear_weight
         self.linear_views = linear_views or ContrastiveViews(p_jitter=0, p_gray=0, stats=None)
+        self.linear_lr, self.linear_mom, self.linear_wd = linear_lr, linear_mom, linear_wd
+        self._linear_states = {}   # the classifier's SGD state when the learner's optimiser is not fastai's
         self.supcon = SupConLoss(temperature, base_temperature)
         self._features = None
 
@@ -49,11 +55,13 @@ class SupConCallback(ExplanationHandler):
         super().before_fit()
         self.parts = contrastive_parts(self.learn.model)
         if self.views is None: self.views = ContrastiveViews(stats=getattr(self.dls, 'stats', None))
-        if self._freezes_linear(): self.set_requires_grad(self.parts.fc.parameters(), False)
+        if self._freezes_linear():
+            self.set_requires_grad(self.parts.fc.parameters(), False)
+            for p in self.parts.fc.parameters(): p.grad = None   # fastai's optimisers step (and decay) every parameter that has a gradient
 
     def _freezes_linear(self) -> bool:
-        "Whether the classifier sits out the encoder's steps: with linear='epoch' on several processes."
-        return self.linear == 'epoch' and world_size() > 1
+        "Whether the classifier sits out the encoder's steps (its parameters stop requiring gradients for the fit): with linear='epoch'."
+        return self.linear == 'epoch'
 
     def before_train(self):
         super().before_train()
@@ -82,7 +90,8 @@ class SupConCallback(ExplanationHandler):
     def loss(self, pred, labels):
         features = self._features
         z = F.normalize(self.parts.projection(features).float(), dim=1)
-        loss = self.supcon(z, labels, negative_only=self.negative_only)
+        with torch.autocast(z.device.type, enabled=False):   # the similarities in float32, and a float32 loss under mixed precision
+            loss = self.supcon(z, labels, negative_only=self.negative_only)
         if self.linear == 'online':
             keep = ~self.negative_only
             logits = self.parts.fc(features.detach()[keep]).float()
@@ -90,11 +99,18 @@ class SupConCallback(ExplanationHandler):
             self.stats.add('linear_train_acc', (logits.argmax(1) == labels[keep]).float().sum(), int(keep.sum()))
         return loss
 
+    def linear_state(self, p: Tensor) -> dict:
+        "The state of the classifier's SGD for its parameter `p`: in the learner's (fastai) optimiser state, so that it lasts from epoch to epoch and a checkpoint of the optimiser holds it."
+        opt = self.learn.opt
+        if isinstance(opt, Optimizer): return opt.state[p]
+        return self._linear_states.setdefault(p, {})
+
     def fit_linear_epoch(self):
-        "One epoch of the linear classifier on frozen features (`linear_views`), with its own SGD."
-        lr = self.learn.opt.hypers[-1]['lr']
+        "One epoch of the linear classifier on frozen features (`linear_views`): one persistent SGD with momentum and L2 weight decay, as the reference."
+        lr = self.linear_lr if self.linear_lr is not None else self.learn.opt.hypers[-1]['lr']
         params = list(self.parts.fc.parameters())
-        opt = torch.optim.SGD(params, lr=lr, momentum=0.9)
+        opt = torch.optim.SGD(params, lr=lr, momentum=self.linear_mom, weight_decay=self.linear_wd)
+        for p in params: opt.state[p] = self.linear_state(p)   # torch's SGD keeps its 'momentum_buffer' there
         encoder_mode, flags = self.parts.encoder.training, [p.requires_grad for p in params]
         for p in params: p.requires_grad_(True)
         self.parts.encoder.eval()
