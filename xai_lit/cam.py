@@ -7,7 +7,7 @@ Docs: https://xai-lit.github.io/xai_lit/cam.html.md"""
 # %% ../nbs/01_cam.ipynb #1bd9aa3f
 from __future__ import annotations
 import warnings
-import torch, torch.nn as nn
+import torch
 from torch import Tensor
 from fastcore.meta import delegates
 from .core import (LayerExplainer, forward_with_activations, gradients, target_scores, class_indices,

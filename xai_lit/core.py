@@ -10,7 +10,7 @@ import copy, difflib, os, pickle, re, shutil, tempfile, warnings
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from functools import partial
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 import torch, torch.nn as nn, torch.nn.functional as F
 from torch import Tensor
 from fastcore.basics import store_attr

@@ -7,7 +7,6 @@ Docs: https://xai-lit.github.io/xai_lit/distributed.html.md"""
 # %% ../nbs/35_distributed.ipynb #235aa123
 from __future__ import annotations
 from contextlib import contextmanager
-from functools import partial
 import torch, torch.nn as nn
 import torch.distributed as dist
 from torch import Tensor
@@ -15,16 +14,17 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from fastcore.basics import noop
 from fastai.torch_core import num_distrib, rank_distrib
 from fastai.learner import Learner
-from fastai.callback.core import Callback
 from fastai.callback.progress import ProgressCallback
 from fastai.distributed import DistributedDL, DistributedTrainer
 from .losses import world_size, collective_device
 from .callback.core import plain_model
+from .train import per_process_batch   # defined with the recipes that use it; part of this module's API
+_all_ = ['per_process_batch']
 
 # %% auto #0
 __all__ = ['all_reduce_sum', 'CPUSyncBatchNorm', 'sync_batchnorm', 'unsync_batchnorm', 'ShardedDL', 'ShardedTrainer',
-           'distrib_ctx', 'init_distributed', 'process_group', 'per_process_batch', 'is_main_process',
-           'main_process_first', 'combine_shards']
+           'distrib_ctx', 'init_distributed', 'process_group', 'is_main_process', 'main_process_first',
+           'combine_shards', 'per_process_batch']
 
 # %% ../nbs/35_distributed.ipynb #2146f383
 class _AllReduceSum(torch.autograd.Function):
@@ -162,13 +162,6 @@ def process_group():
         raise
     if joined and dist.is_initialized(): dist.barrier(); dist.destroy_process_group()
 
-def per_process_batch(bs: int, # The global batch size: what one step of all the processes together sees
-                     ) -> int:
-    "The batch size each process loads so that a step of all processes sees `bs` images."
-    n = max(num_distrib(), 1)
-    if bs % n: raise ValueError(f"bs: expected a batch size divisible by the {n} processes, got {bs}")
-    return bs // n
-
 def is_main_process() -> bool:
     "Whether this process writes files: rank 0 of a launch, or a process on its own."
     return rank_distrib() == 0
@@ -192,44 +185,3 @@ def combine_shards(dl, world: int = 2):
         return [i for start in range(0, share, local_bs) for shard in shards for i in shard[start:start + local_bs]]
     dl.get_idxs = combined
     return dl
-
-def _flip(x: Tensor) -> Tensor: return x.flip(-1)
-def _brightness(x: Tensor, target) -> Tensor: return x.mean(1)   # a map of the image alone: the same bits in every run
-
-_DISTRIBUTED_CASES = {   # each method's options in the test: fixed views in place of random ones
-    'ce': {},
-    'supcon': dict(views=_flip, linear='epoch', linear_views=_flip),
-    'excon': dict(views=_flip, warmup_epochs=0, linear_views=_flip),
-    'edda': dict(p=1., warmup_epochs=0, explainer=_brightness),
-}
-
-class _Crashed(Exception): pass
-
-class _Crash(Callback):
-    def before_batch(self):
-        if self.iter == 1: raise _Crashed('the test stops the fit')
-
-def _two_step_fit(method: str, world: int = 2, sync_bn: bool = True, bs: int = 4, epochs: int = 2, crash: bool = False) -> dict:
-    "Train `method` on a small seeded set: this process's share when distributed, else `world` shares combined."
-    from xai_lit.data import shapes_dataloaders
-    from xai_lit.train import method_learner
-    per_step = bs if world_size() > 1 else bs * world
-    dls = shapes_dataloaders(bs=per_step, n_train=2 * world * bs, n_valid=12, n_test=4, size=16, seed=1)
-    if world_size() == 1: combine_shards(dls.train, world)
-    from fastai.optimizer import SGD
-    learn = method_learner(dls, method, model_kwargs=dict(width=4), seed=0, opt_func=partial(SGD, mom=0.9),
-                           **_DISTRIBUTED_CASES[method])
-    try:
-        with distrib_ctx(learn, sync_bn=sync_bn), learn.no_bar(), learn.no_logging():
-            learn.fit(epochs, 0.05, cbs=_Crash() if crash else None)
-    except _Crashed: pass
-    return dict(state={k: v.detach().clone() for k, v in learn.model.state_dict().items()},
-                valid=[float(v) for v in (learn.recorder.values or [[]])[-1][1:]], names=[str(n) for n in learn.recorder.metric_names[2:-1]],
-                modules=sorted({type(m).__name__ for m in learn.model.modules()}),
-                loaders=[type(dl).__name__ for dl in learn.dls.loaders], cbs=[type(cb).__name__ for cb in learn.cbs])
-
-def _fit_methods(methods: list, # Method names; 'ce-unsynced': 'ce' with `sync_bn=False`, 'ce-crash': raising in the fit
-                 world: int = 2) -> dict:
-    "`_two_step_fit` for each method on this process (what `run_distributed` runs on each)."
-    return {m: _two_step_fit(m.split('-')[0], world, sync_bn=not m.endswith('-unsynced'), crash=m.endswith('-crash'))
-            for m in methods}

@@ -6,17 +6,13 @@ Docs: https://xai-lit.github.io/xai_lit/losses.html.md"""
 
 # %% ../nbs/30_losses.ipynb #43f91c5a
 from __future__ import annotations
-import os, sys, tempfile, time
-from datetime import timedelta
-from pathlib import Path
-from collections.abc import Callable
 import torch, torch.nn as nn, torch.nn.functional as F
 import torch.distributed as dist
 from torch import Tensor
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['world_size', 'collective_device', 'SupConLoss', 'gather_sizes', 'all_gather_rows', 'run_distributed']
+__all__ = ['world_size', 'collective_device', 'SupConLoss', 'gather_sizes', 'all_gather_rows']
 
 # %% ../nbs/30_losses.ipynb #6528f1f0
 def _as_rows(z: Tensor, labels: Tensor, negative_only: Tensor|None) -> tuple[Tensor, Tensor, Tensor]:
@@ -164,52 +160,3 @@ def _gathered_loss(self: SupConLoss, z: Tensor, labels: Tensor, negative_only: T
     n = n.clamp(min=1)
     scaled = world * local_sum / n   # DDP averages gradients over processes: this makes the average exact
     return scaled + (total / n - scaled).detach()
-
-# %% ../nbs/30_losses.ipynb #833c9b69
-def _run_rank(rank: int, world_size: int, init_file: str, fn: Callable, args: tuple, out_dir: str, timeout: float):
-    "One process of `run_distributed`: join the gloo group, run `fn(*args)`, save its result, leave the group."
-    torch.set_num_threads(1)
-    os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(world_size),   # as torchrun sets them,
-                      LOCAL_WORLD_SIZE=str(world_size), OMP_NUM_THREADS='1')               # for fastai and Accelerate
-    dist.init_process_group('gloo', init_method=Path(init_file).as_uri(), rank=rank, world_size=world_size,
-                            timeout=timedelta(seconds=timeout))
-    try: result = fn(*args)
-    finally: dist.destroy_process_group()
-    torch.save(result, Path(out_dir) / f'{rank}.pt')
-    sys.stdout.flush(); sys.stderr.flush()
-    os._exit(0)   # skip interpreter teardown, which can abort with gloo's threads still around (see below)
-
-def run_distributed(fn: Callable, # Importable (module-level) function, run on every rank
-                    *args, # Its arguments (tensors are shared, not copied)
-                    world_size: int = 2, # Number of processes
-                    timeout: float = 120., # Seconds before the processes are stopped
-                   ) -> list:
-    "Run `fn(*args)` on `world_size` new CPU processes in one gloo group; what each rank returned, in rank order."
-    import torch.multiprocessing as mp
-    with tempfile.TemporaryDirectory() as folder:
-        context = mp.start_processes(_run_rank, args=(world_size, f'{folder}/init', fn, args, folder, timeout),
-                                     nprocs=world_size, start_method='spawn', join=False)
-        deadline = time.monotonic() + timeout
-        try:
-            while not context.join(timeout=0.5):
-                if time.monotonic() > deadline: raise TimeoutError(f"run_distributed: {fn.__name__} ran past {timeout} s")
-        finally:
-            for process in context.processes:
-                if process.is_alive(): process.terminate(); process.join()
-        return [torch.load(Path(folder) / f'{rank}.pt', weights_only=True) for rank in range(world_size)]
-
-# %% ../nbs/30_losses.ipynb #0bc7f0bd
-def _supcon_ddp_check(x: Tensor, weight: Tensor, labels: Tensor, negative_only: Tensor, sizes: list[int]) -> dict:
-    "Test helper for `run_distributed`: SupCon on this rank's rows through a DDP linear layer; loss and gradients."
-    from torch.nn.parallel import DistributedDataParallel
-    rank = dist.get_rank()
-    rows = slice(sum(sizes[:rank]), sum(sizes[:rank + 1]))
-    net = nn.Linear(weight.shape[1], weight.shape[0], bias=False).to(weight.dtype)
-    with torch.no_grad(): net.weight.copy_(weight)
-    model = DistributedDataParallel(net)   # keep a reference: its gradient hooks live as long as it does
-    z = F.normalize(model(x[rows]), dim=1)
-    z.retain_grad()
-    loss = SupConLoss()(z, labels[rows], negative_only[rows])
-    loss.backward()
-    local = SupConLoss(gather=False)(z.detach(), labels[rows], negative_only[rows])
-    return dict(loss=loss.detach(), z_grad=z.grad, weight_grad=net.weight.grad, local=local, world=world_size())

@@ -19,7 +19,7 @@ from torch import Tensor
 from fastprogress.fastprogress import progress_bar
 from fastai.metrics import AccumMetric, ActivationType
 from .core import Explainer, check_images, class_indices, model_as_found, plain_tensor
-from .core import find_layer, layer_name, minmax, threshold_mask, check_batch_size, inputs_per_pass
+from .core import find_layer, layer_name, minmax, threshold_mask, inputs_per_pass
 from .core import saliency_ranks, salient_mask
 from .precision import reduced_precision, default_precision, resolve_precision
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 import torch, torch.nn as nn
 from torch import Tensor
-from .core import (Explainer, plain_tensor, find_layer, layer_name, record_activations, forward_with_activations,
+from .core import (Explainer, plain_tensor, find_layer, layer_name, forward_with_activations,
                           gradients, target_scores, class_indices, upsample, minmax, model_as_found, check_images,
                           check_batch_size, inputs_per_pass)
 from .perturb import score_masked_inputs

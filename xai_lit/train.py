@@ -19,15 +19,16 @@ from fastai.optimizer import SGD, Adam
 from fastai.callback.schedule import ParamScheduler, SchedCos
 from .data import (ContrastiveViews, shapes_dataloaders, digits_dataloaders, real_dataloaders,
                           folder_dataloaders, REAL_DATASETS)
-from .models import CONTRASTIVE_ARCHS, EXCON_LAYERS, contrastive_resnet
+from .models import CONTRASTIVE_ARCHS, contrastive_resnet
 from .callback.supcon import SupConCallback
 from .callback.excon import ExConCallback
 from .callback.edda import EDDACallback, RandomOcclusionCallback
-from .distributed import per_process_batch
+from fastai.torch_core import num_distrib
 
 # %% auto #0
 __all__ = ['METHODS', 'CONTRASTIVE_METHODS', 'EDDA_LAYER', 'OFFLINE_DATA', 'RECIPES', 'method_model', 'method_callback',
-           'method_learner', 'get_dataloaders', 'Recipe', 'AugmentCallback', 'recipe_learner', 'fit_recipe']
+           'method_learner', 'get_dataloaders', 'per_process_batch', 'Recipe', 'AugmentCallback', 'recipe_learner',
+           'fit_recipe']
 
 # %% ../nbs/34_train.ipynb #85559aef
 METHODS = ('ce', 'supcon', 'excon', 'edda', 'occlusion')
@@ -91,6 +92,14 @@ def get_dataloaders(data: str|Path, # 'shapes', 'digits', 'cifar10', 'cifar100',
     if data in REAL_DATASETS: return real_dataloaders(data, path, download=download, bs=bs, **kwargs)
     if Path(data).is_dir(): return folder_dataloaders(data, bs=bs, **kwargs)
     raise ValueError(f"data: expected one of {list(OFFLINE_DATA) + list(REAL_DATASETS)} or a folder with train/ and valid/, got {str(data)!r}")
+
+# %% ../nbs/34_train.ipynb #8f42616e
+def per_process_batch(bs: int, # The global batch size: what one step of all the processes together sees
+                     ) -> int:
+    "The batch size each process loads so that a step of all processes sees `bs` images."
+    n = max(num_distrib(), 1)
+    if bs % n: raise ValueError(f"bs: expected a batch size divisible by the {n} processes, got {bs}")
+    return bs // n
 
 # %% ../nbs/34_train.ipynb #d80cb0f9
 @dataclass(frozen=True)

@@ -9,13 +9,11 @@ from __future__ import annotations
 import itertools, warnings
 from functools import partial
 import torch, torch.nn as nn
-from torch import Tensor
-from fastai.callback.core import Callback, CancelFitException
+from fastai.callback.core import Callback
 from fastai.learner import Learner
 from fastai.metrics import ValueMetric
 import torch.distributed as dist
 from ..core import Explainer
-from ..cam import GradCAM
 from ..losses import world_size, collective_device
 
 # %% auto #0
@@ -210,106 +208,3 @@ def _unguard_fit(learn: Learner, leaving: ExplanationHandler):
     if not _is_fit_guard(guard): return
     if guard.args[1] is None: del learn.fit
     else: learn.fit = guard.args[1]
-
-# %% ../../nbs/30_callback.core.ipynb #0f351165
-# Fault injection for the tests of the training callbacks: out of `__all__`, and nothing of the library calls it.
-
-FAULTS = ('error', 'interrupt', 'own', 'cancel')
-
-class Fault(Callback):
-    "Raise `exc` in `event` ('before_batch' or 'after_loss') of training batch `at`: a test's stand-in for a bug or a Ctrl-C."
-    order = 20
-    def __init__(self, exc: BaseException, event: str = 'before_batch', at: int = 1): self.exc, self.event, self.at = exc, event, at
-    def _fire(self, event):
-        if event == self.event and self.training and self.iter == self.at: raise self.exc
-    def before_batch(self): self._fire('before_batch')
-    def after_loss(self): self._fire('after_loss')
-
-class Raiser:
-    "`f`, but every `every`-th call raises `exc`: a fault inside a callback's own loss or explainer."
-    def __init__(self, exc: BaseException, f, every: int = 2): self.exc, self.f, self.every, self.calls = exc, f, every, 0
-    def __call__(self, *args, **kwargs):
-        self.calls += 1
-        if self.calls % self.every == 0: raise self.exc
-        return self.f(*args, **kwargs)
-
-def _hooks(m): return [dict(d) for d in (m._forward_hooks, m._forward_pre_hooks, m._backward_hooks, m._backward_pre_hooks)]
-
-def learner_state(learn) -> dict:
-    "What a callback must leave as found: the loss, the metrics, every module's hooks, `requires_grad`, `learn.fit`."
-    return dict(loss_func=learn.loss_func, metrics=[id(m) for m in learn.metrics],
-                hooks={name: _hooks(m) for name, m in learn.model.named_modules()},
-                requires_grad=[p.requires_grad for p in learn.model.parameters()], fit=learn.__dict__.get('fit'))
-
-def check_state(learn, expected: dict, when: str = ''):
-    "Assert that `learn` is in the `expected` state, naming what differs."
-    now = learner_state(learn)
-    for k, v in expected.items():
-        if not (now[k] is v if k in ('loss_func', 'fit') else now[k] == v):
-            raise AssertionError(f"{when}: learn's {k} changed: {v!r} -> {now[k]!r}")
-
-class UserLossProbe(Callback):
-    "Check on every training batch that the learner trains on `user_loss` itself."
-    def __init__(self, user_loss): self.user_loss, self.batches = user_loss, 0
-    def after_loss(self):
-        if not self.training: return
-        assert self.learn.loss_func is self.user_loss, f'the loss in place is {self.learn.loss_func!r}'
-        expected = self.user_loss(self.pred, *self.yb)
-        assert torch.allclose(self.learn.loss, expected), (self.learn.loss, expected)
-        self.batches += 1
-
-def _fault(fault: str, cb, plant) -> tuple:
-    if fault == 'error': exc = RuntimeError('a bug in another callback'); return exc, [Fault(exc, 'before_batch')]
-    if fault == 'interrupt': exc = KeyboardInterrupt(); return exc, [Fault(exc, 'after_loss')]
-    if fault == 'cancel': exc = CancelFitException(); return exc, [Fault(exc, 'before_batch')]
-    if fault != 'own': raise ValueError(f"fault: expected one of {FAULTS}, got {fault!r}")
-    exc = RuntimeError('a bug in the callback'); plant(cb, exc); return exc, []
-
-def check_restored(learn, # A `Learner` without `cb`
-                   cb, # The callback under test
-                   fault: str, # One of `FAULTS`
-                   attached: bool, # Attach `cb` to `learn` (else pass it to `fit(cbs=)`)
-                   plant=None, # plant(cb, exc): make `cb`'s own loss or explainer raise `exc` mid-epoch (fault 'own')
-                   times: int = 2, # Crashes in a row: nothing may pile up
-                  ):
-    "Crash fits of `learn` with `cb`: the exception escapes unchanged, `learn` is left as found; then a plain fit trains on the user's loss."
-    import fastai.callback.progress   # `learn.no_bar()`
-    found = learner_state(learn)
-    if attached: learn.add_cb(cb)
-    before, (exc, faults) = learner_state(learn), _fault(fault, cb, plant)
-    when = f'{type(cb).__name__}, {fault}, ' + ('attached' if attached else 'fit(cbs=)')
-    for i in range(times):
-        caught = None
-        try:
-            with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-3, cbs=faults + ([] if attached else [cb]))
-        except BaseException as e: caught = e
-        if fault == 'cancel': assert caught is None, f'{when}: fastai swallows CancelFitException, got {caught!r}'
-        else: assert caught is exc, f'{when}: expected {exc!r} to escape the fit, got {caught!r}'
-        check_state(learn, before, f'{when}, after crash {i + 1}')
-    if attached: learn.remove_cb(cb)
-    check_state(learn, found, f'{when}, callback removed')
-    probe = UserLossProbe(found['loss_func'])
-    with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-3, cbs=probe)
-    assert probe.batches > 0
-
-def check_pickled(learn, # A `Learner` with an `ExplanationHandler` attached
-                  name: str, # The callback's attribute name in the learner (e.g. 'ex_con')
-                 ):
-    "Save `learn` as `learn.export()` does (cloudpickle, no optimiser) and load it, and deep-copy it: the callback and the guard are the new learner's, and still restore it."
-    import copy, tempfile, cloudpickle
-    from pathlib import Path
-    from fastai.learner import load_learner
-    path = Path(tempfile.mkdtemp()) / 'export.pkl'
-    opt, learn.opt = learn.opt, None
-    try: torch.save(learn, path, pickle_module=cloudpickle)
-    finally: learn.opt = opt
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')   # load_learner's warning about pickle
-        loaded = load_learner(path)
-    for new in (loaded, copy.deepcopy(learn)):
-        cb = getattr(new, name)
-        assert cb.learn is new and new.fit.args[0] is new, 'the callback or the guard points to another learner'
-        new.remove_cb(cb)
-        assert 'fit' not in new.__dict__, 'the guard stayed after the last callback left'
-        check_restored(new, cb, 'error', attached=True)
-    return loaded

@@ -6,13 +6,13 @@ Docs: https://xai-lit.github.io/xai_lit/callback.excon.html.md"""
 
 # %% ../../nbs/32_callback.excon.ipynb #66f9fc61
 from __future__ import annotations
-import torch, torch.nn as nn, torch.nn.functional as F
+import torch, torch.nn as nn
 from torch import Tensor
 from ..core import model_as_found, topk_mask
 from ..cam import GradCAM
 from ..models import excon_layer
 from .core import plain_model
-from .supcon import SupConCallback, contrastive_parts
+from .supcon import SupConCallback
 
 # %% auto #0
 __all__ = ['ExConCallback']

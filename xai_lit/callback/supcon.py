@@ -8,7 +8,7 @@ Docs: https://xai-lit.github.io/xai_lit/callback.supcon.html.md"""
 from __future__ import annotations
 import torch, torch.nn as nn, torch.nn.functional as F
 from torch import Tensor
-from fastai.optimizer import SGD, Optimizer
+from fastai.optimizer import Optimizer
 import torch.distributed as dist
 from .core import ExplanationHandler, plain_model
 from ..data import ContrastiveViews
