@@ -13,7 +13,7 @@ LAYERS = [  # lowest first; a module may import its own layer (without a cycle) 
     ['callback.core', 'callback.supcon', 'callback.excon', 'callback.edda'],
     ['train'],
     ['distributed', 'resume'],
-    ['viz', 'cli', 'all'],
+    ['viz', 'interpret', 'cli', 'all'],
 ]
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}
 TESTING = '_testing'
