@@ -43,6 +43,7 @@ class Raiser:
         if self.calls % self.every == 0: raise self.exc
         return self.f(*args, **kwargs)
 
+# %% ../nbs/30_callback.core.ipynb #fd3f38b1
 def _hooks(m): return [dict(d) for d in (m._forward_hooks, m._forward_pre_hooks, m._backward_hooks, m._backward_pre_hooks)]
 
 def learner_state(learn) -> dict:
@@ -68,6 +69,7 @@ class UserLossProbe(Callback):
         assert torch.allclose(self.learn.loss, expected), (self.learn.loss, expected)
         self.batches += 1
 
+# %% ../nbs/30_callback.core.ipynb #7c908e00
 def _fault(fault: str, cb, plant) -> tuple:
     if fault == 'error': exc = RuntimeError('a bug in another callback'); return exc, [Fault(exc, 'before_batch')]
     if fault == 'interrupt': exc = KeyboardInterrupt(); return exc, [Fault(exc, 'after_loss')]
@@ -102,6 +104,7 @@ def check_restored(learn, # A `Learner` without `cb`
     with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-3, cbs=probe)
     assert probe.batches > 0
 
+# %% ../nbs/30_callback.core.ipynb #92457ee1
 def check_pickled(learn, # A `Learner` with an `ExplanationHandler` attached
                   name: str, # The callback's attribute name in the learner (e.g. 'ex_con')
                  ):
@@ -197,6 +200,7 @@ class _Crash(Callback):
     def before_batch(self):
         if self.iter == 1: raise _Crashed('the test stops the fit')
 
+# %% ../nbs/35_distributed.ipynb #5558de55
 def _two_step_fit(method: str, world: int = 2, sync_bn: bool = True, bs: int = 4, epochs: int = 2, crash: bool = False) -> dict:
     "Train `method` on a small seeded set: this process's share when distributed, else `world` shares combined."
     from xai_lit.data import shapes_dataloaders
@@ -238,6 +242,7 @@ class _CheckpointWithoutRng(CheckpointCallback):
     "Test helper: a resume that forgets the random states."
     def load(self, ckpt): super().load(ckpt); self.pending_rng = None
 
+# %% ../nbs/36_resume.ipynb #07955dc7
 def _fit_with_checkpoint(method: str, path, interrupt_at: int|None = None, epochs: int = 3, restore_rng: bool = True,
                          seed: int = 0) -> dict:
     "Test helper: a small seeded fit of `method` with a `CheckpointCallback` at `path`; weights and validation history."

@@ -177,6 +177,7 @@ def record_activations(layers: Sequence[nn.Module], # Modules whose outputs to r
         for h in handles: h.remove()
         torch.set_grad_enabled(grad_mode)  # the hook switches gradients on; the caller's mode comes back
 
+# %% ../nbs/00_core.ipynb #f94d0b17
 def forward_with_activations(model: nn.Module, # The model to run
                              x: Tensor, # Input batch
                              layers: Sequence[nn.Module], # Modules whose outputs to record
@@ -224,6 +225,7 @@ def threshold_mask(maps: Tensor, # Normalised maps (B, H, W)
     "Boolean masks (B, H, W) of the pixels whose saliency exceeds `threshold`."
     return maps > threshold
 
+# %% ../nbs/00_core.ipynb #42850300
 def saliency_ranks(maps: Tensor, # Saliency maps (B, H, W)
                   ) -> Tensor:
     "Each pixel's place in its image's saliency order (B, H, W): 0 the most salient, ties in row-major order."
@@ -297,6 +299,7 @@ def remove_stale_temps(path, # The file or folder whose earlier, killed writes m
             removed.append(tmp)
     return removed
 
+# %% ../nbs/00_core.ipynb #8ab7459b
 @contextmanager
 def atomic_write(path, # The file to write
                  mode: str = 'w', # 'w' for text, 'wb' for bytes
@@ -432,6 +435,7 @@ class Explainer:
     def __repr__(self): return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self._repr_args().items())})"
     def _repr_args(self): return dict(train=self.train, relu=self.relu)
 
+# %% ../nbs/00_core.ipynb #73ae5273
 def _one_of(value, alias, name: str, alias_name: str):
     "`value` or its other library's spelling `alias`, whichever was given."
     if value is not None and alias is not None: raise TypeError(f"{name}: given twice, as {name} and as {alias_name}")

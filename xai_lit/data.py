@@ -110,6 +110,7 @@ def _shape_masks(shape, u, v):
         (r2 <= 1) & (r2 >= 0.4)])                                                        # ring
     return every_shape[shape, torch.arange(len(shape))]
 
+# %% ../nbs/10_data.ipynb #c0dd6031
 def _object_masks(label, u, v):
     "The masks of class objects: their shape, minus the central band where the pattern is 'split'."
     split = (label // len(SHAPES) == 1)[:, None, None] & (u.abs() < 0.2)
@@ -166,6 +167,7 @@ def _render(n, size, g, photos, spurious, distractors, occlusion, noise, radius)
     images = images + noise * torch.randn(images.shape, generator=g)
     return (images.clamp(0, 1) * 255).round().to(torch.uint8), labels, masks, source
 
+# %% ../nbs/10_data.ipynb #23291d83
 def make_shapes(n: int, # Number of images
                 size: int = 32, # Image height and width in pixels
                 seed: int = 0, # Same seed (and settings), same bytes
@@ -248,6 +250,7 @@ class TensorDataLoader(DataLoader):
     def create_batch(self, idxs): return self.dataset.batch(torch.as_tensor(idxs))
     def retain(self, res, b): return res
 
+# %% ../nbs/10_data.ipynb #c021581b
 def channel_stats(images: Tensor, # uint8 images (n, C, H, W)
                  ) -> tuple[Tensor, Tensor]:
     "Per-channel mean and standard deviation of `images` in [0, 1] (computed in float64, in chunks)."
@@ -278,6 +281,7 @@ def tensor_dataloaders(splits: dict, # Split name -> (images uint8, labels[, mas
     dls.vocab, dls.c, dls.split_names = datasets[0].vocab, len(datasets[0].vocab), list(splits)
     return dls
 
+# %% ../nbs/10_data.ipynb #9359d173
 def batches_with_masks(dl: DataLoader, # A `TensorDataLoader` whose data set has masks
                       ):
     "Yield `(x, y, masks)` for each batch of `dl`, in its order, with its normalisation applied to `x`."
@@ -349,6 +353,7 @@ def dataset_path(name: str, # 'cifar10', 'cifar100' or 'tiny_imagenet'
     try: return Path(untar_data(url))
     except Exception as e: raise FileNotFoundError(f"{message} Downloading failed: {type(e).__name__}: {e}") from None
 
+# %% ../nbs/10_data.ipynb #e5a25b0d
 def _tiny_imagenet_label(path):
     annotations = {}
     def label(p):
@@ -383,6 +388,7 @@ def folder_dataloaders(path: str|Path, # Folder with one subfolder per split
                       batch_tfms=NormalizeBatch(*stats))
     return block.dataloaders(path, bs=bs, device=device, num_workers=num_workers)
 
+# %% ../nbs/10_data.ipynb #f0998421
 def real_dataloaders(name: str, # 'cifar10', 'cifar100' or 'tiny_imagenet'
                      path: str|Path|None = None, # Where the extracted data set is (None: fastai's data folder)
                      download: bool = True, # Download it if missing
@@ -444,6 +450,7 @@ def _to_unit_range(image, path: Path):
                          "scale it to that range first")
     return Image.fromarray((values / scale).astype(np.float32), 'F'), 1.
 
+# %% ../nbs/10_data.ipynb #9da9f3d6
 def read_images(paths, # Image files (any format Pillow reads) and folders of them
                 size: int = 224, # Side the images are resized to (bilinear)
                 stats=None, # (mean, std) per channel to normalise with (None: images in [0, 1])
@@ -512,6 +519,7 @@ def _hsv_to_rgb(x):
     table = torch.stack([torch.stack(c, 1) for c in ((v, t, p), (q, v, p), (p, v, t), (p, q, v), (t, p, v), (v, p, q))])
     return table.gather(0, i[None, :, None].expand(1, -1, 3, -1, -1))[0]
 
+# %% ../nbs/10_data.ipynb #d4998a14
 def adjust_colour(x: Tensor, # Images (B, 3, H, W) in [0, 1]
                   brightness: Tensor|None = None, # (B,) factors: 1 leaves the image as is
                   contrast: Tensor|None = None, # (B,) factors

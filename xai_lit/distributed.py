@@ -128,6 +128,7 @@ class ShardedTrainer(DistributedTrainer):
         if self.old_dls is not None: self.learn.dls.loaders, self.old_dls = self.old_dls, None
         if self.old_logger is not None: self.learn.logger, self.old_logger = self.old_logger, None
 
+# %% ../nbs/35_distributed.ipynb #71a68416
 @contextmanager
 def distrib_ctx(learn: Learner, # Trained on every process of the launch
                 sync_bn: bool = True, # Synchronise batch norm over processes

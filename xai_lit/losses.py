@@ -140,6 +140,7 @@ def all_gather_rows(x: Tensor, # This process's rows (n, ...); n may differ betw
     if sizes is None: sizes = gather_sizes(len(x), x.device)
     return _AllGatherRows.apply(x, sizes)
 
+# %% ../nbs/30_losses.ipynb #f6d9adc7
 @torch.no_grad()
 def _global_totals(local_sum: Tensor, n_local: Tensor) -> Tensor:
     "Sum over processes of the anchor terms and of the anchors with a positive."

@@ -165,6 +165,7 @@ class PerturbationCurves:
         "Area under each curve (B,): `curve_auc` of the curves."
         return curve_auc(self.curves)
 
+# %% ../nbs/20_metrics.ipynb #032b65e3
 def _switch_curves(model, x, maps, start, end, target, step, batch_size, precision) -> PerturbationCurves:
     "Probabilities as pixels switch from the `start` to the `end` images, most salient first, `step` at a time."
     batch_size = inputs_per_pass(batch_size, x)
@@ -185,6 +186,7 @@ def _switch_curves(model, x, maps, start, end, target, step, batch_size, precisi
         probs, _ = _probabilities(model, inputs_of, classes[image_of], batch_size)
     return PerturbationCurves(probs.view(n_images, n + 1), switched.float() / n_pixels)
 
+# %% ../nbs/20_metrics.ipynb #d165db16
 def deletion(model: nn.Module, # The classifier; it returns logits (B, n_classes)
              x: Tensor, # Images (B, C, H, W), as the model sees them
              maps: Tensor, # Saliency maps (B, H, W)
@@ -267,6 +269,7 @@ class SaliencyGap:
                     gap=self.gap.mean().item(), salient_flip_rate=self.salient_flip.float().mean().item(),
                     nonsalient_flip_rate=self.nonsalient_flip.float().mean().item(), flip_gap=self.flip_gap.mean().item())
 
+# %% ../nbs/20_metrics.ipynb #bd939c89
 def saliency_gap(model: nn.Module, # The classifier; it returns logits (B, n_classes)
                  x: Tensor, # Images (B, C, H, W), as the model sees them
                  maps: Tensor, # Saliency maps (B, H, W)
@@ -317,6 +320,7 @@ def _imputation_system(gone: np.ndarray, pixels: np.ndarray):
                                      shape=(len(b), len(b)))
     return system, rhs
 
+# %% ../nbs/20_metrics.ipynb #8d2db6ae
 def noisy_linear_imputation(x: Tensor, # Images (B, C, H, W)
                             removed: Tensor, # Boolean masks (B, H, W) of the pixels to replace
                             noise: float = 0.01, # Standard deviation of the Gaussian noise added to imputed values
@@ -355,6 +359,7 @@ class RoadCurves:
         "(F,) the share of images whose target is still predicted at each fraction: the paper's curve."
         return self.kept.float().mean(0)
 
+# %% ../nbs/20_metrics.ipynb #d29631b8
 def road(model: nn.Module, # The classifier; it returns logits (B, n_classes)
          x: Tensor, # Images (B, C, H, W), as the model sees them
          maps: Tensor, # Saliency maps (B, H, W)
@@ -456,6 +461,7 @@ class RandomisationResult:
         return pd.DataFrame({k: v.nanmean(1).numpy() for k, v in columns.items()},
                             index=pd.Index(self.layers, name='randomised down to'))
 
+# %% ../nbs/20_metrics.ipynb #ee34451e
 def _copy_with_explainer(model: nn.Module, explainer):
     "A deep copy of `model` and a function (x, target) -> maps that explains the copy."
     if getattr(explainer, 'model', None) is model: return copy.deepcopy((model, explainer))
@@ -476,6 +482,7 @@ def _reset(module: nn.Module, index: int, seed: int):
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed + index); module.reset_parameters()
 
+# %% ../nbs/20_metrics.ipynb #a2a0bdc6
 def cascading_randomisation(model: nn.Module, # The trained classifier (left untouched)
                             x: Tensor, # Images (B, C, H, W)
                             explainer, # An Explainer of `model`, or a callable (model, x, target) -> maps
@@ -533,6 +540,7 @@ def calibration_bins(probs: Tensor, # Predicted probabilities (N, n_classes), ro
     mean_of = lambda v: torch.bincount(bins, weights=v.float(), minlength=n_bins) / counts  # NaN for empty bins
     return CalibrationBins(edges, counts, mean_of(confidence), mean_of(predicted == labels.to(predicted.device)))
 
+# %% ../nbs/20_metrics.ipynb #f8f1e467
 def ece(probs: Tensor, # Predicted probabilities (N, n_classes), rows summing to 1
         labels: Tensor, # True classes (N,)
         n_bins: int = 15, # Number of equal-width bins (Guo et al.: 15)
@@ -589,6 +597,7 @@ def _normaliser(x: Tensor, mean, std) -> Callable[[Tensor], Tensor]:
     mean, std = as_channels(mean), as_channels(std)
     return lambda z: (z - mean) / std
 
+# %% ../nbs/20_metrics.ipynb #bb7166ab
 @contextmanager
 def _input_gradients_only(model: nn.Module):
     "Eval mode, gradients on, parameters frozen; everything restored afterwards."
@@ -614,6 +623,7 @@ def _project(z: Tensor, x: Tensor, eps: float) -> Tensor:
     "`z` moved into the eps-ball around `x` and into [0, 1]."
     return torch.minimum(torch.maximum(z, x - eps), x + eps).clamp(0, 1)
 
+# %% ../nbs/20_metrics.ipynb #9e2c25e6
 def fgsm(model: nn.Module, # The classifier; it returns logits
          x: Tensor, # Images (B, C, H, W) in [0, 1]
          target, # The true classes: one per image (None: the predicted class)
@@ -653,6 +663,7 @@ def pgd(model: nn.Module, # The classifier; it returns logits
             z = _project(z + alpha * grad.sign(), x, eps)
     return z.detach()
 
+# %% ../nbs/20_metrics.ipynb #91bc33f6
 def robust_accuracy(model: nn.Module, # The classifier; it returns logits
                     x: Tensor, # Images (N, C, H, W) in [0, 1]
                     target: Tensor, # The true classes (N,)
@@ -766,6 +777,7 @@ def _batch_targets(model, x, y, target):
     with model_as_found(model), torch.no_grad(): logits = _logits(model, x, None)
     return class_indices(torch.as_tensor(y, device=x.device), logits) if target == 'label' else logits.argmax(1)
 
+# %% ../nbs/20_metrics.ipynb #9916647e
 def evaluate(model: nn.Module, # The classifier; it returns logits
              batches, # Iterable of (x, y) or (x, y, masks) batches, or fastai DataLoaders (the validation set)
              explainers: dict, # Name -> explainer: an xai_lit Explainer or any callable (x, target) -> maps (B, H, W)
@@ -787,6 +799,7 @@ def evaluate(model: nn.Module, # The classifier; it returns logits
     results.attrs['precision'] = used
     return results
 
+# %% ../nbs/20_metrics.ipynb #65e4836a
 def _evaluate_batches(model, batches, explainers, functions, target, progress, values, counts):
     "Add each batch's metric values for every explainer to `values`, and its map cases to `counts`."
     for batch in progress_bar(batches, leave=False) if progress and hasattr(batches, '__len__') else batches:
@@ -811,6 +824,7 @@ def _count_map_cases(counts: dict, maps: Tensor):
     counts['constant_maps'] += int(constant.sum())
     counts['tied_peaks'] += int(((peak_pixels(maps).flatten(1).sum(1) > 1) & ~constant).sum())
 
+# %% ../nbs/20_metrics.ipynb #25dfcc86
 TIDY_COLUMNS = ['explainer', 'metric', 'mean', 'std', 'n', 'better', 'excluded', 'constant_maps', 'tied_peaks']
 
 def _tidy(values: dict, counts: dict) -> pd.DataFrame:
@@ -832,6 +846,7 @@ def results_table(results: pd.DataFrame, # The output of `evaluate`
     order = list(dict.fromkeys(results['metric'])); names = list(dict.fromkeys(results['explainer']))
     return wide.reindex(sorted(wide.index, key=lambda i: order.index(i[0])))[names]
 
+# %% ../nbs/20_metrics.ipynb #556832a8
 def rule_notes(results: pd.DataFrame, # The output of `evaluate`
               ) -> list[str]:
     "One line per explainer whose images a rule touched: excluded images (no object), constant maps, tied peaks."

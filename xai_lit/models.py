@@ -92,6 +92,7 @@ def resnet(layers=(2, 2, 2, 2), # Residual blocks per stage
         if isinstance(m, nn.Conv2d): nn.init.kaiming_normal_(m.weight, mode='fan_out', nonlinearity='relu')
     return model
 
+# %% ../nbs/11_models.ipynb #100179e2
 def cifar_resnet18(n_classes: int = 10, **kwargs) -> nn.Sequential:
     "ResNet-18 with the CIFAR stem (11 M parameters)."
     return resnet((2, 2, 2, 2), n_classes, **kwargs)
@@ -140,6 +141,7 @@ class ContrastiveModel(nn.Module):
         features = self.encoder(x)
         return F.normalize(self.projection(features), dim=1), self.fc(features.detach())
 
+# %% ../nbs/11_models.ipynb #d180b58d
 CONTRASTIVE_ARCHS = dict(tiny=tiny_resnet, resnet18=cifar_resnet18, resnet34=cifar_resnet34, resnet50=cifar_resnet50)
 EXCON_LAYERS = dict(tiny='encoder.layer2.0.conv2', resnet18='encoder.layer2.1.conv2', resnet34='encoder.layer2.3.conv2',
                     resnet50='encoder.layer2.3.conv3')

@@ -62,6 +62,7 @@ def method_callback(method: str, # One of `METHODS`
     cls = EDDACallback if method == 'edda' else RandomOcclusionCallback
     return cls(**{'layer': EDDA_LAYER, **kwargs})
 
+# %% ../nbs/34_train.ipynb #229bf3c5
 def method_learner(dls, # fastai `DataLoaders` of (image, label) batches
                    method: str = 'ce', # One of `METHODS`
                    arch: str = 'tiny', # 'tiny', 'resnet18', 'resnet34' or 'resnet50'
@@ -136,6 +137,7 @@ RECIPES = {
     **{f'{m}-{d}': Recipe(method=m, data=d, **_edda) for m in ('ce', 'edda', 'occlusion') for d in ('cifar100', 'tiny_imagenet')},
 }
 
+# %% ../nbs/34_train.ipynb #af8707bb
 class AugmentCallback(Callback):
     "Replace each training batch by random views of it (crops, flips, ...), on the batch's device."
     order = 5   # before the training callbacks (order 9), which explain the augmented batch
@@ -148,6 +150,7 @@ class AugmentCallback(Callback):
     def before_batch(self):
         if self.training: self.learn.xb = (self.views(self.x.as_subclass(Tensor)),)
 
+# %% ../nbs/34_train.ipynb #6e78d71b
 def recipe_learner(recipe: str|Recipe, # A name from `RECIPES` or a `Recipe`
                    dls=None, # DataLoaders to use (None: the recipe's data, from `path`)
                    path: str|Path|None = None, # Where the recipe's data set is

@@ -25,6 +25,7 @@ def contrastive_parts(model: nn.Module):
         raise TypeError(f"model: expected a ContrastiveModel (encoder, projection, fc), got {type(inner).__name__}")
     return inner
 
+# %% ../../nbs/31_callback.supcon.ipynb #0bbc41b8
 class SupConCallback(ExplanationHandler):
     "Train a `ContrastiveModel` with SupCon on two random views per image; its linear head learns on detached features."
     order = 9   # before MixedPrecision: views and explanations in float32
@@ -126,6 +127,7 @@ class SupConCallback(ExplanationHandler):
             self.parts.encoder.train(encoder_mode); opt.zero_grad(set_to_none=True)
             for p, flag in zip(params, flags): p.requires_grad_(flag)
 
+# %% ../../nbs/31_callback.supcon.ipynb #216b6582
 def average_gradients(params: list) -> None:
     "Replace each parameter's gradient by its mean over the processes (nothing to do on one process)."
     world = world_size()
