@@ -7,61 +7,58 @@ Docs: https://xai-lit.github.io/xai_lit/cli.html.md"""
 # %% ../nbs/50_cli.ipynb #a544e16e
 from __future__ import annotations
 import argparse, ast, html, inspect, json, math, os, shutil, subprocess, sys, tempfile, time, warnings, zipfile
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
+from importlib import import_module
 from pathlib import Path
-import torch, torch.nn as nn
-import pandas as pd
-import matplotlib
-import matplotlib.pyplot as plt
-from torch import Tensor
-from fastai.torch_core import set_seed
-from .core import atomic_write, plain_tensor, new_file_mode, safe_load, load_state, temp_name, remove_stale_temps
-from .cam import GradCAM, GradCAMPlusPlus, XGradCAM, LayerCAM, IntegratedGradCAM
-from .perturb import ScoreCAM, RISE
-from .sise import SISE, AdaSISE
-from .data import shapes_dataloaders, batches_with_masks, read_images, image_files, IMAGENET_STATS, MAX_PIXELS
-from .models import ContrastiveModel, torchvision_classifier, CONTRASTIVE_ARCHS
-from .metrics import evaluate, results_table, rule_notes, ece, robust_accuracy, pointing_chance, METRICS
-from .callback.supcon import SupConCallback
-from .callback.excon import ExConCallback
-from .callback.edda import EDDACallback, RandomOcclusionCallback
-from .train import METHODS, RECIPES, method_learner, method_model, recipe_learner, fit_recipe, get_dataloaders
-from .viz import plot_maps, save_figure, overlay, to_display, spatial_layers
-from .distributed import distrib_ctx, is_main_process, per_process_batch, process_group
-from .resume import CheckpointCallback
+from typing import TYPE_CHECKING
+if TYPE_CHECKING: import torch.nn as nn, pandas as pd; from torch import Tensor
 
 # %% auto #0
-__all__ = ['EXPLAINERS', 'TITLES', 'LAYERLESS', 'DEMO_SETTINGS', 'DEMO_METHODS', 'REPORT_MANIFEST', 'METHOD_CALLBACKS',
-           'RESULTS_HEADER', 'positive_int', 'non_negative_int', 'positive_float', 'make_explainer', 'train_methods',
-           'compare_methods', 'write_report', 'UsageError', 'report_leftovers', 'write_manifest', 'check_creatable',
+__all__ = ['EXPLAINERS', 'TITLES', 'LAYERLESS', 'DEMO_SETTINGS', 'DEMO_METHODS', 'PROGRESS_MODES', 'REPORT_MANIFEST', 'LOSSES',
+           'METHOD_CALLBACKS', 'RESULTS_HEADER', 'positive_int', 'non_negative_int', 'positive_float', 'METHOD_NAMES',
+           'RECIPE_NAMES', 'ARCH_NAMES', 'MAX_PIXELS', 'PRECISION_CHOICES', 'THIRD_PARTY_WARNINGS', 'library',
+           'explainer_class', 'make_explainer', 'progress_mode', 'fit_progress', 'train_methods', 'compare_methods',
+           'with_se', 'se_table', 'write_report', 'UsageError', 'report_leftovers', 'write_manifest', 'check_creatable',
            'check_out_folder', 'check_out_file', 'replace_folder', 'run_demo', 'save_checkpoint', 'load_model',
            'figure_names', 'cmd_explain', 'accepted_options', 'parse_options', 'cmd_train', 'cmd_evaluate',
-           'bench_folder', 'cmd_bench', 'cmd_demo', 'parser', 'main']
+           'bench_folder', 'cmd_bench', 'cmd_demo', 'parser', 'third_party_warnings_hidden', 'main']
 
 # %% ../nbs/50_cli.ipynb #105cbfa5
-EXPLAINERS = {'gradcam': GradCAM, 'gradcam++': GradCAMPlusPlus, 'xgradcam': XGradCAM, 'layercam': LayerCAM,
-              'igcam': IntegratedGradCAM, 'scorecam': ScoreCAM, 'rise': RISE, 'sise': SISE, 'adasise': AdaSISE}
+EXPLAINERS = {'gradcam': 'cam.GradCAM', 'gradcam++': 'cam.GradCAMPlusPlus', 'xgradcam': 'cam.XGradCAM', 'layercam': 'cam.LayerCAM',
+              'igcam': 'cam.IntegratedGradCAM', 'scorecam': 'perturb.ScoreCAM', 'rise': 'perturb.RISE', 'sise': 'sise.SISE',
+              'adasise': 'sise.AdaSISE'}   # name -> where its class is in xai_lit, imported when it is used
 TITLES = {'gradcam': 'Grad-CAM', 'gradcam++': 'Grad-CAM++', 'xgradcam': 'XGrad-CAM', 'layercam': 'Layer-CAM',
           'igcam': 'Integrated Grad-CAM', 'scorecam': 'Score-CAM', 'rise': 'RISE', 'sise': 'SISE', 'adasise': 'Ada-SISE'}
 LAYERLESS = ('rise', 'sise', 'adasise')
 
+def library(path: str # 'module.Name' in xai_lit, e.g. 'cam.GradCAM'
+           ):
+    "The object at `path` in xai_lit, imported now (the first such call imports torch and fastai: seconds)."
+    module, _, name = path.rpartition('.')
+    return getattr(import_module(f'xai_lit.{module}'), name)
+
+def explainer_class(name: str) -> type:
+    "The class of the explainer `name`, a key of `EXPLAINERS`."
+    if name not in EXPLAINERS: raise ValueError(f"method: expected one of {list(EXPLAINERS)}, got {name!r}")
+    return library(EXPLAINERS[name])
+
 def make_explainer(name: str, # A key of `EXPLAINERS`
                    model: nn.Module, # The classifier
                    layer: str|None = None, # The layer of a layer explainer (ignored by RISE, SISE, Ada-SISE)
-                   **kwargs, # Passed to the explainer (`progress` only to those that have one)
+                   **kwargs, # Passed to the explainer (`progress` and `stats` only to those that take them)
                   ):
     "The explainer `name` bound to `model`."
-    if name not in EXPLAINERS: raise ValueError(f"method: expected one of {list(EXPLAINERS)}, got {name!r}")
-    if 'progress' in kwargs and 'progress' not in inspect.signature(EXPLAINERS[name].__init__).parameters:
-        kwargs.pop('progress')   # explainers that make one pass have no progress bar
-    if name in LAYERLESS: return EXPLAINERS[name](model, **kwargs)
+    cls = explainer_class(name)
+    for name_ in ('progress', 'stats'):   # a bar for those that make many passes; the normalisation for Integrated Grad-CAM's baseline
+        if name_ in kwargs and name_ not in inspect.signature(cls.__init__).parameters: kwargs.pop(name_)
+    if name in LAYERLESS: return cls(model, **kwargs)
     if layer is None: raise ValueError(f"layer: {name} explains one layer; name it (e.g. layer4)")
-    return EXPLAINERS[name](model, layer, **kwargs)
+    return cls(model, layer, **kwargs)
 
 # %% ../nbs/50_cli.ipynb #25ce70f2
 DEMO_SETTINGS = {
-    'quick': dict(n_train=3000, n_valid=200, n_test=64, bs=64, width=8, epochs=5, lr=1e-2, n_eval=32, rise_masks=500),
-    'full': dict(n_train=5000, n_valid=1000, n_test=1000, bs=128, width=16, epochs=8, lr=5e-3, n_eval=100, rise_masks=1000),
+    'quick': dict(n_train=1000, n_valid=200, n_test=200, bs=32, width=8, epochs=3, lr=1e-2, n_eval=32, rise_masks=300),
+    'full': dict(n_train=3000, n_valid=500, n_test=1000, bs=64, width=12, epochs=5, lr=5e-3, n_eval=64, rise_masks=500),
 }
 DEMO_METHODS = ('ce', 'supcon', 'excon', 'edda')
 
@@ -69,18 +66,57 @@ def _say(verbose): return print if verbose else (lambda *a, **k: None)
 
 def _explained_layer(model: nn.Module, name: str = 'layer3') -> str:
     "The name of `name` in `model`: under `encoder.` in a `ContrastiveModel`."
+    from xai_lit.models import ContrastiveModel
     return f'encoder.{name}' if isinstance(model, ContrastiveModel) else name
 
+PROGRESS_MODES = ('bar', 'lines', 'quiet')
+
+def progress_mode(quiet: bool = False, # Show no progress at all
+                 ) -> str:
+    "How to show progress: 'bar' when stdout is a terminal, else 'lines' (a line per epoch or step), 'quiet' if `quiet`."
+    if quiet: return 'quiet'
+    isatty = getattr(sys.stdout, 'isatty', None)
+    return 'bar' if callable(isatty) and isatty() else 'lines'
+
+def _value(v) -> str:
+    if isinstance(v, str): return v
+    try: return f'{float(v):.4f}'
+    except (TypeError, ValueError): return str(v)
+
+@contextmanager
+def fit_progress(learn, # A fastai `Learner` about to fit
+                 mode: str = 'lines', # 'bar': fastai's bars and table; 'lines': one line per epoch; 'quiet': nothing
+                 prefix: str = '', # Put before each line, e.g. the method's name
+                ):
+    "Show the progress of the fits in the block as `mode` says; the Learner's progress bar and logger are given back after."
+    if mode not in PROGRESS_MODES: raise ValueError(f"progress: expected one of {PROGRESS_MODES}, got {mode!r}")
+    if mode == 'bar':
+        yield learn; return
+    import fastai.callback.progress   # noqa: F401 (patches Learner.no_bar)
+    def line(values):   # fastai's Recorder calls this after each epoch with [epoch, losses, metrics, statistics, time]
+        names = learn.recorder.metric_names
+        print(f'{prefix}epoch {int(values[0]) + 1}/{learn.n_epoch} ' + ' '.join(f'{n} {_value(v)}' for n, v in zip(names[1:], values[1:])), flush=True)
+    old = learn.logger
+    learn.logger = line if mode == 'lines' else (lambda *a, **k: None)
+    try:
+        with learn.no_bar(): yield learn
+    finally: learn.logger = old
+
 def train_methods(dls, methods=DEMO_METHODS, epochs: int = 8, width: int = 16, lr: float = 5e-3, seed: int = 0,
-                  verbose: bool = True) -> dict:
-    "Train the tiny ResNet on `dls` with each method (one-cycle Adam); method -> fitted `Learner`."
-    learners, say = {}, _say(verbose)
+                  verbose: bool = True, progress: str|None = None) -> dict:
+    "Train the tiny ResNet on `dls` with each method (one-cycle Adam); method -> fitted `Learner`. `progress`: as `fit_progress` (None: `progress_mode()` if `verbose`, else 'quiet')."
+    from fastai.torch_core import set_seed
+    from xai_lit.train import method_learner
+    progress = progress or (progress_mode() if verbose else 'quiet')
+    learners, say = {}, _say(progress != 'quiet')
     for method in methods:
         set_seed(seed)
         options = dict(warmup_epochs=max(1, epochs // 2)) if method in ('excon', 'edda', 'occlusion') else {}
+        if method in ('supcon', 'excon'): options['linear_lr'] = 0.1   # the classifier's SGD; the encoder trains with Adam
         learn = method_learner(dls, method, seed=seed, model_kwargs=dict(width=width), **options)
         t = time.time()
-        with (nullcontext() if verbose else learn.no_bar()), learn.no_logging(): learn.fit_one_cycle(epochs, lr)
+        with fit_progress(learn, progress, f'{method:>7}: '), (learn.no_logging() if progress == 'bar' else nullcontext()):
+            learn.fit_one_cycle(epochs, lr)
         learn.seconds = time.time() - t
         learn.history = [dict(zip(learn.recorder.metric_names[1:-1], map(float, v))) for v in learn.recorder.values]
         say(f'{method:>7}: {epochs} epochs in {learn.seconds:.1f} s, validation accuracy {learn.history[-1]["accuracy"]:.3f}')
@@ -88,22 +124,37 @@ def train_methods(dls, methods=DEMO_METHODS, epochs: int = 8, width: int = 16, l
     return learners
 
 # %% ../nbs/50_cli.ipynb #8365f581
-def _test_batch(dls, n):
+def _test_batch(dls, n: int|None = None):
+    "The first `n` test images (all if None), their labels and masks."
+    import torch
+    from xai_lit.core import plain_tensor
+    from xai_lit.data import batches_with_masks
     x, y, masks = (plain_tensor(torch.cat(t)) for t in zip(*batches_with_masks(dls[2])))
     return x[:n], y[:n], masks[:n]
 
 def compare_methods(learners: dict, x: Tensor, y: Tensor, masks: Tensor, stats, eps: float = 2 / 255,
-                    metrics=('deletion', 'insertion', 'average_drop_increase', 'energy_pointing_game')) -> pd.DataFrame:
-    "One row per trained model: accuracy, ECE, FGSM accuracy and its Grad-CAM's metrics on the test images."
+                    metrics=('deletion', 'insertion', 'average_drop_increase', 'energy_pointing_game'),
+                    n_explained: int|None = None, # Score the Grad-CAMs on the first `n_explained` images (None: all)
+                    se: bool = False, # Add a standard-error column (`NAME_se`) after each mean
+                   ) -> pd.DataFrame:
+    "One row per trained model: accuracy, ECE and FGSM accuracy on the images, and its Grad-CAM's metrics."
+    import torch, pandas as pd
+    from xai_lit.cam import GradCAM
+    from xai_lit.metrics import evaluate, ece, robust_accuracy
     rows, (mean, std) = [], [torch.as_tensor(s).view(1, -1, 1, 1) for s in stats]
+    binomial = lambda p: math.sqrt(p * (1 - p) / len(x))   # the standard error of a proportion over len(x) images
     for method, learn in learners.items():
         model = learn.model.eval()
         with torch.no_grad(): probs = model(x).softmax(1)
-        row = dict(method=method, accuracy=(probs.argmax(1) == y).float().mean().item(), ece=ece(probs, y),
-                   fgsm_accuracy=robust_accuracy(model, x * std + mean, y, eps, 'fgsm', mean=stats[0], std=stats[1]))
+        accuracy = (probs.argmax(1) == y).float().mean().item()
+        fgsm = robust_accuracy(model, x * std + mean, y, eps, 'fgsm', mean=stats[0], std=stats[1])
+        row = dict(method=method, accuracy=accuracy, **(dict(accuracy_se=binomial(accuracy)) if se else {}), ece=ece(probs, y),
+                   fgsm_accuracy=fgsm, **(dict(fgsm_accuracy_se=binomial(fgsm)) if se else {}))
         gradcam = {'Grad-CAM': GradCAM(model, _explained_layer(model))}
-        scores = evaluate(model, [(x, y, masks)], gradcam, metrics, progress=False)
-        row.update(dict(zip(scores['metric'], scores['mean'])))
+        scores = evaluate(model, [(x[:n_explained], y[:n_explained], masks[:n_explained])], gradcam, metrics, progress=False)
+        for r in scores.itertuples():
+            row[r.metric] = r.mean
+            if se: row[f'{r.metric}_se'] = r.std / math.sqrt(r.n)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -116,23 +167,53 @@ def _markdown_table(df: pd.DataFrame, digits: int = 3) -> str:
 def _html_table(df: pd.DataFrame, digits: int = 3) -> str:
     return df.to_html(index=False, float_format=lambda v: f'{v:.{digits}f}', border=0)
 
-def write_report(folder: Path, sections: list, results: dict) -> Path:
-    "Write `sections` [(title, text, table or None, figure name or None)] as README.md and index.html, and `results` as JSON."
-    md, body = ['# xai_lit demo report', ''], []
-    for title, text, table, figure in sections:
-        md += [f'## {title}', '', text, '']
-        body += [f'<h2>{html.escape(title)}</h2>', f'<p>{html.escape(text)}</p>']
-        if table is not None: md += [_markdown_table(table), '']; body.append(_html_table(table))
-        if figure is not None: md += [f'![{title}]({figure})', '']; body.append(f'<img src="{figure}" alt="{html.escape(title)}">')
+def with_se(df: pd.DataFrame, # Columns NAME with, for some, a standard error NAME_se
+            digits: int = 3, # Decimals shown
+           ) -> pd.DataFrame:
+    "`df` for reading: each NAME that has a NAME_se shown as 'mean ± s.e.', the NAME_se columns dropped."
+    out = df[[c for c in df.columns if not str(c).endswith('_se')]].copy()
+    for c in out.columns:
+        if f'{c}_se' in df.columns: out[c] = [f'{m:.{digits}f} ± {s:.{digits}f}' for m, s in zip(df[c], df[f'{c}_se'])]
+    return out
+
+def se_table(results: pd.DataFrame, # The output of `evaluate`
+             digits: int = 3, # Decimals shown
+            ) -> pd.DataFrame:
+    "`evaluate`'s table, wide: one row per metric (with its better direction), one 'mean ± standard error' column per explainer."
+    se = results['std'] / results['n'].clip(lower=1) ** 0.5
+    cell = results.assign(value=[f'{m:.{digits}f} ± {s:.{digits}f}' for m, s in zip(results['mean'], se)])
+    wide = cell.pivot(index=['metric', 'better'], columns='explainer', values='value')
+    order = list(dict.fromkeys(results['metric'])); names = list(dict.fromkeys(results['explainer']))
+    return wide.reindex(sorted(wide.index, key=lambda i: order.index(i[0])))[names].reset_index()
+
+def write_report(folder: Path, # Where to write
+                 sections: list[dict], # Each: title, text, read (how to read it), table (a DataFrame or None), caption, figures
+                 results: dict, # Written as results.json
+                 title: str = 'xai_lit demo report', # The page's title
+                 intro: str = '', # A paragraph under the title
+                ) -> Path:
+    "Write `sections` as README.md and index.html, and `results` as JSON."
+    md, body = [f'# {title}', '', intro, ''], [f'<p>{html.escape(intro)}</p>']
+    for s in sections:
+        md += [f'## {s["title"]}', '', s['text'], '']
+        body += [f'<h2>{html.escape(s["title"])}</h2>', f'<p>{html.escape(s["text"])}</p>']
+        if s.get('read'):
+            md += [f'**How to read this.** {s["read"]}', '']
+            body.append(f'<p class="read"><b>How to read this.</b> {html.escape(s["read"])}</p>')
+        if s.get('table') is not None:
+            if s.get('caption'): md += [f'*{s["caption"]}*', '']; body.append(f'<p class="caption">{html.escape(s["caption"])}</p>')
+            md += [_markdown_table(s['table']), '']; body.append(_html_table(s['table']))
+        for figure in s.get('figures', ()):
+            md += [f'![{s["title"]}]({figure})', '']; body.append(f'<img src="{figure}" alt="{html.escape(s["title"])}">')
     (folder / 'README.md').write_text('\n'.join(md))
-    page = ('<!doctype html><html><head><meta charset="utf-8"><title>xai_lit demo report</title><style>'
-            'body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse}'
-            'td,th{padding:2px 10px;text-align:right}img{max-width:100%}</style></head><body>'
-            '<h1>xai_lit demo report</h1>' + '\n'.join(body) + '</body></html>')
+    page = (f'<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title><style>'
+            'body{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.4}table{border-collapse:collapse}'
+            'td,th{padding:2px 10px;text-align:right}img{max-width:100%}.read{background:#f4f6fa;padding:.6em .9em}'
+            '.caption{font-style:italic;margin-bottom:.2em}</style></head><body>'
+            f'<h1>{html.escape(title)}</h1>' + '\n'.join(body) + '</body></html>')
     (folder / 'index.html').write_text(page)
     (folder / 'results.json').write_text(json.dumps(results, indent=1))
     return folder
-
 
 # %% ../nbs/50_cli.ipynb #ac79ea20
 class UsageError(Exception): "A mistake in what the user asked for: reported in one line, exit code 2."
@@ -158,6 +239,7 @@ def report_leftovers(folder: str|Path) -> list[str]:
 
 def write_manifest(folder: str|Path) -> Path:
     "Mark `folder` as an xai_lit report: its manifest lists everything in it."
+    from xai_lit.core import atomic_write
     folder = Path(folder)
     files = [entry for entry in _entries(folder) if entry != REPORT_MANIFEST]   # listed before the manifest's own temporary appears
     with atomic_write(folder / REPORT_MANIFEST) as f: json.dump(dict(xai_lit=1, files=files), f, indent=1)
@@ -210,6 +292,7 @@ def replace_folder(build, # A function that writes the report into the folder it
                    name: str = 'out', # The argument `out` came from, named in errors
                   ) -> Path:
     "Run `build(tmp)` in a fresh folder beside `out`, then put it in `out`'s place: a finished folder or the old one, never a mix."
+    from xai_lit.core import new_file_mode, temp_name, remove_stale_temps
     out = check_out_folder(out, name)
     out.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temps(out)   # the build or old folders of runs killed outright
@@ -227,20 +310,81 @@ def replace_folder(build, # A function that writes the report into the folder it
     return out
 
 # %% ../nbs/50_cli.ipynb #a56c144f
+LOSSES = {'ce': 'cross-entropy', 'supcon': 'SupCon loss', 'excon': 'ExCon loss (SupCon)', 'edda': 'cross-entropy + EDDA',
+          'occlusion': 'cross-entropy + occlusion'}
+
 def _training_figure(learners):
-    fig, axs = plt.subplots(1, 2, figsize=(8, 2.8))
+    "One panel per method for its training loss (each loss on its own axis), then validation loss and accuracy on shared ones."
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+    methods = list(learners)
+    fig, axs = plt.subplot_mosaic([methods, ['valid_loss'] * (len(methods) // 2) + ['accuracy'] * (len(methods) - len(methods) // 2)],
+                                  figsize=(2.6 * len(methods), 5.2))
     for method, learn in learners.items():
         epochs = range(1, len(learn.history) + 1)
-        axs[0].plot(epochs, [h['train_loss'] for h in learn.history], marker='o', ms=3, label=method)
-        axs[1].plot(epochs, [h['accuracy'] for h in learn.history], marker='o', ms=3, label=method)
-    for ax, title in zip(axs, ('training loss', 'validation accuracy')): ax.set_title(title, fontsize=10); ax.set_xlabel('epoch')
-    axs[1].legend(fontsize=8); fig.tight_layout()
+        axs[method].plot(epochs, [h['train_loss'] for h in learn.history], marker='o', ms=3, color='k')
+        axs[method].set_title(f'{method}: {LOSSES.get(method, "loss")}', fontsize=9)
+        for name in ('valid_loss', 'accuracy'): axs[name].plot(epochs, [h[name] for h in learn.history], marker='o', ms=3, label=method)
+    axs['valid_loss'].set_title('validation cross-entropy (every method)', fontsize=9)
+    axs['accuracy'].set_title('validation accuracy', fontsize=9); axs['accuracy'].legend(fontsize=8)
+    for ax in axs.values(): ax.set_xlabel('epoch', fontsize=8); ax.tick_params(labelsize=8); ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axs[methods[0]].set_ylabel('training loss', fontsize=8)
+    fig.tight_layout()
     return fig
 
+def _curves_figure(curves: dict):
+    "Deletion and insertion curves, one panel per explainer, mean ± standard error over the images."
+    import matplotlib.pyplot as plt
+    from xai_lit.viz import plot_curves
+    cols = 3; rows = math.ceil(len(curves) / cols)
+    fig, axs = plt.subplots(rows, cols, figsize=(3.4 * cols, 2.7 * rows), squeeze=False, sharex=True, sharey=True)
+    for ax, (name, c) in zip(axs.flat, curves.items()):
+        plot_curves(c, ax=ax, title=name, band='se', xlabel='', ylabel='')
+    for ax in axs.flat[len(curves):]: ax.axis('off')
+    for ax in axs[-1]: ax.set_xlabel('fraction of pixels removed / restored', fontsize=8)
+    for ax in axs[:, 0]: ax.set_ylabel('probability of the class', fontsize=8)
+    fig.tight_layout()
+    return fig
+
+def _reliability_figure(probs: dict, y):
+    "One reliability diagram per training method, with the bins of the ECE in the methods' table (15)."
+    import matplotlib.pyplot as plt
+    from xai_lit.metrics import reliability_diagram
+    fig, axs = plt.subplots(1, len(probs), figsize=(2.9 * len(probs), 3.1), squeeze=False)
+    for i, (ax, (method, p)) in enumerate(zip(axs[0], probs.items())):
+        reliability_diagram(p, y, n_bins=15, ax=ax)
+        ax.set_title(f'{method}: {ax.get_title()}', fontsize=9)
+        if i: ax.get_legend().remove(); ax.set_ylabel('')   # one legend for the row
+        else: ax.legend(fontsize=7, loc='upper left')
+    fig.tight_layout()
+    return fig
+
+def _kept_curves(store: dict) -> dict:
+    "Deletion and insertion as `evaluate` metrics (the same AUCs) that also keep their curves in `store`."
+    from xai_lit.metrics import deletion, insertion
+    def metric(kind, curve):
+        def score(model, x, maps, target, masks):
+            c = curve(model, x, maps, target)
+            store.setdefault(kind, []).append(c.curves.detach().cpu())
+            return {f'{kind}_auc': c.auc}
+        return score
+    return {'deletion': metric('deletion', deletion), 'insertion': metric('insertion', insertion)}
+
+def _curves_table(curves: dict) -> pd.DataFrame:
+    import pandas as pd
+    rows = []
+    for name, kinds in curves.items():
+        for kind, c in kinds.items():
+            se = c.std(0) / math.sqrt(len(c)) if len(c) > 1 else c.new_zeros(c.shape[1])
+            rows += [dict(explainer=name, curve=kind, fraction=i / (c.shape[1] - 1), mean=m, se=s, n=len(c))
+                     for i, (m, s) in enumerate(zip(c.mean(0).tolist(), se.tolist()))]
+    return pd.DataFrame(rows)
+
 def run_demo(out: str|Path = 'xai_lit_demo', # The report folder: new, empty or a previous report (replaced)
-             quick: bool = False, # The small run (under a minute on two CPU cores) instead of the full one (a few minutes)
+             quick: bool = False, # The small run (under a minute on two CPU cores) instead of the full one (about four minutes)
              seed: int = 0, # Seed of the data and the models
-             verbose: bool = True, # Progress bars and a summary
+             verbose: bool = True, # Progress and a summary (`progress='quiet'`: the summary only)
+             progress: str|None = None, # 'bar', 'lines' or 'quiet' (None: `progress_mode()` if `verbose`, else 'quiet')
              **settings, # Override `DEMO_SETTINGS` (n_train, epochs, width, ...)
             ) -> dict:
     "Train the tiny ResNet with CE, SupCon, ExCon and EDDA, explain it with every explainer, evaluate, write a report."
@@ -248,52 +392,126 @@ def run_demo(out: str|Path = 'xai_lit_demo', # The report folder: new, empty or 
     unknown = set(settings) - set(s)
     if unknown: raise ValueError(f"settings: expected some of {list(s)}, got {sorted(unknown)}")
     out = check_out_folder(out)   # refused now, not after minutes of training
-    s, say, t0 = {**s, **settings}, _say(verbose), time.time()
+    import torch, pandas as pd, matplotlib.pyplot as plt
+    from xai_lit.cam import GradCAM
+    from xai_lit.data import shapes_dataloaders
+    from xai_lit.metrics import evaluate, pointing_chance
+    from xai_lit.viz import plot_maps, save_figure
+    from xai_lit.precision import resolve_precision
+    precision = resolve_precision(None, 'cuda' if torch.cuda.is_available() else 'cpu')   # as `--precision` set it
+    progress = progress or (progress_mode() if verbose else 'quiet')
+    s, say, tell, t0 = {**s, **settings}, _say(progress != 'quiet'), _say(verbose), time.time()   # progress; the summary
     dls = shapes_dataloaders(bs=s['bs'], n_train=s['n_train'], n_valid=s['n_valid'], n_test=s['n_test'], seed=seed)
-    learners = train_methods(dls, epochs=s['epochs'], width=s['width'], lr=s['lr'], seed=seed, verbose=verbose)
-    x, y, masks = _test_batch(dls, s['n_eval'])
+    learners = train_methods(dls, epochs=s['epochs'], width=s['width'], lr=s['lr'], seed=seed, progress=progress)
+    x, y, masks = _test_batch(dls)   # every test image: accuracy, calibration, robustness
+    n = min(s['n_eval'], len(x))     # the first n: explanations
     model = learners['ce'].model.eval()
+    bars = None if progress == 'bar' else False
     options = dict(rise=dict(n_masks=s['rise_masks']))
-    explainers = {TITLES[n]: make_explainer(n, model, 'layer3', progress=False, **options.get(n, {})) for n in EXPLAINERS}
-    say(f'explaining {len(x)} test images with {len(explainers)} explainers')
-    scores = evaluate(model, [(x[i:i + 16], y[i:i + 16], masks[i:i + 16]) for i in range(0, len(x), 16)], explainers,
-                      ('deletion', 'insertion', 'average_drop_increase', 'pointing_game', 'energy_pointing_game'), progress=verbose)
-    methods = compare_methods(learners, x, y, masks, dls.stats)
+    explainers = {TITLES[k]: make_explainer(k, model, 'layer3', progress=bars, stats=dls.stats, **options.get(k, {})) for k in EXPLAINERS}
+    say(f'explaining {n} test images with {len(explainers)} explainers')
+    batches = [(x[i:min(i + 16, n)], y[i:min(i + 16, n)], masks[i:min(i + 16, n)]) for i in range(0, n, 16)]
+    scores, curves, shown = [], {}, {}
+    for name, explainer in explainers.items():
+        t, store = time.time(), {}
+        def explain(images, target, explainer=explainer, name=name):
+            maps = explainer(images, target)
+            shown.setdefault(name, maps[:6])   # the first images' maps, for the figure: explained once
+            return maps
+        metrics = {**_kept_curves(store), **{m: m for m in ('average_drop_increase', 'pointing_game', 'energy_pointing_game')}}
+        scores.append(evaluate(model, batches, {name: explain}, metrics, progress=progress == 'bar'))
+        curves[name] = {kind: torch.cat(c) for kind, c in store.items()}
+        say(f'{name:>20}: {time.time() - t:.1f} s')
+    scores = pd.concat(scores, ignore_index=True)
+    scores['se'] = scores['std'] / scores['n'].clip(lower=1) ** 0.5
+    say('comparing the trained models')
+    methods = compare_methods(learners, x, y, masks, dls.stats, n_explained=n, se=True)
     vocab = list(dls.vocab)
-    with torch.no_grad(): probs = model(x[:6]).softmax(1)
-    titles = [f'{vocab[p.argmax()]} {p.max():.2f}' for p in probs]
+    with torch.no_grad(): probs = {m: l.model.eval()(x).softmax(1) for m, l in learners.items()}
+    titles = [f'{vocab[p.argmax()]} {p.max():.2f}' for p in probs['ce'][:6]]
+    chance, table, readable = pointing_chance(masks[:n]), se_table(scores), with_se(methods)
 
     def build(folder):
-        names = ('explainers.png', 'methods.png', 'training.png')
-        maps = {name: e(x[:6]) for name, e in explainers.items()}
-        save_figure(plot_maps(x, maps, masks, titles=titles, stats=dls.stats, size=1.4), folder / names[0], dpi=80)
+        names = ('explainers.png', 'curves.png', 'methods.png', 'reliability.png', 'training.png')
+        save_figure(plot_maps(x, shown, masks, titles=titles, stats=dls.stats, size=1.4), folder / names[0], dpi=80)
+        save_figure(_curves_figure(curves), folder / names[1], dpi=80)
         gradcams = {m: GradCAM(l.model.eval(), _explained_layer(l.model))(x[:6]) for m, l in learners.items()}
-        save_figure(plot_maps(x, gradcams, masks, titles=[vocab[c] for c in y[:6]], stats=dls.stats, size=1.4), folder / names[1], dpi=80)
-        save_figure(_training_figure(learners), folder / names[2], dpi=80)
+        save_figure(plot_maps(x, gradcams, masks, titles=[vocab[c] for c in y[:6]], stats=dls.stats, size=1.4), folder / names[2], dpi=80)
+        save_figure(_reliability_figure(probs, y), folder / names[3], dpi=80)
+        save_figure(_training_figure(learners), folder / names[4], dpi=80)
         plt.close('all')
         scores.to_csv(folder / 'explainers.csv', index=False); methods.to_csv(folder / 'methods.csv', index=False)
-        table = results_table(scores)
+        _curves_table(curves).to_csv(folder / 'curves.csv', index=False)
         write_report(folder, [
-            ('What each explainer sees', f'The tiny ResNet trained with cross-entropy, on {len(x)} test images of the shapes data '
-             f'(object outlines in white). Higher or lower is better as the "better" column says; a map that points at random '
-             f'hits the object {pointing_chance(masks):.2f} of the time (the mean fraction of the image it covers).', table.reset_index(), names[0]),
-            ('How training changes the model and its explanation', 'The same network trained four ways; accuracy and '
-             'calibration (ECE, lower is better) on the test images, accuracy under FGSM (eps 2/255), and the metrics of '
-             'its Grad-CAM at layer3. The figure shows the Grad-CAM of the true class. SupCon and ExCon learn an embedding '
-             f'and a linear classifier on it; {s["epochs"]} epochs are far from the 200 of the ExCon paper, so their accuracy '
-             'here says little about the methods (the callback.excon notebook compares them on a longer run).', methods, names[1]),
-            ('Training', f'{s["epochs"]} epochs each on {s["n_train"]} images.', None, names[2]),
+            dict(title='What each explainer sees',
+                 text=f'The tiny ResNet trained with cross-entropy explains its prediction on {n} test images of the shapes data '
+                      f'with each of the {len(explainers)} explainers, and each explanation is scored for faithfulness (deletion, '
+                      'insertion, Average Drop/Increase) and localisation (pointing game, energy-based pointing game).',
+                 read='One column per explainer, one row per metric; "better" says whether higher or lower is better. Each cell is the '
+                      f'mean over the {n} images ± its standard error (the standard deviation over images divided by √{n}): two '
+                      'explainers whose means differ by less than about two standard errors are not told apart by this run. '
+                      'Deletion and insertion AUC are the areas under the curves of the next section. Average drop is the mean loss '
+                      "of the class's probability when only the explanation's salient part is kept (in %); increase, how often that "
+                      'raises it. The pointing game scores 1 when the map peaks on the object; a map that peaks at random scores '
+                      f'{chance:.2f} here (the mean share of the image the objects cover). In the figure, the first row shows the '
+                      'images with the predicted class and its probability, each further row one explainer\'s map over them (red: most '
+                      'salient), the object outlined in white.',
+                 table=table, caption=f'mean ± standard error over {n} images', figures=[names[0]]),
+            dict(title='Deletion and insertion curves',
+                 text='The curves behind the deletion and insertion AUCs: the probability of the explained class as the pixels are '
+                      'removed (deletion: set to the data set mean) or restored onto a blurred image (insertion), most salient '
+                      'first, one image row at a time.',
+                 read='A faithful explanation ranks first the pixels the model needs: its deletion curve falls early and its insertion '
+                      'curve rises early, so deletion AUC is small and insertion AUC large (both in the legend). The line is the mean '
+                      f'over the {n} images and the band ± one standard error of that mean. All panels share their axes, so two '
+                      'explainers compare panel to panel. The numbers are in curves.csv.',
+                 figures=[names[1]]),
+            dict(title='How training changes the model and its explanation',
+                 text='The same network trained four ways: cross-entropy, SupCon, ExCon and EDDA. SupCon and ExCon learn an embedding '
+                      f'and a linear classifier on it; {s["epochs"]} epochs are far from the 200 of the ExCon paper, so their accuracy '
+                      'here says little about the methods (the callback.excon notebook compares them on a longer run).',
+                 read=f'One row per training method. Accuracy and accuracy under FGSM (ε = 2/255) are over all {len(x)} test images, '
+                      'with the binomial standard error; ECE (expected calibration error, lower is better) is on the same images and '
+                      'has its diagram in the next section. The other columns score the Grad-CAM at layer3 of each model on the '
+                      f'first {n} images, mean ± standard error, as in the first table. The figure shows each model\'s Grad-CAM for '
+                      'the true class of the same six images: a model that learnt the objects looks at them.',
+                 table=readable, caption=f'accuracy over {len(x)} images, explanation metrics over {n}; mean ± standard error',
+                 figures=[names[2]]),
+            dict(title='Calibration: a reliability diagram per training method',
+                 text=f'Each model\'s {len(x)} test predictions binned by confidence (its top probability; 15 bins, as the ECE of the '
+                      'previous table).',
+                 read='A blue bar is the accuracy of the predictions in a bin, the hatched red part its gap to their mean confidence. '
+                      'A calibrated model\'s bars reach the dashed diagonal; bars below it mean over-confidence, above it '
+                      'under-confidence. ECE, in each title, is the gaps averaged with the number of predictions in each bin as '
+                      'weights; with few predictions in a bin (as in the quick run), its bar is noisy.',
+                 figures=[names[3]]),
+            dict(title='Training',
+                 text=f'{s["epochs"]} epochs each (one-cycle Adam, learning rate {s["lr"]:g}) on {s["n_train"]} images, '
+                      f'validated on {s["n_valid"]}.',
+                 read='The top row has one panel per method: its own training loss on its own axis, because the losses differ in '
+                      'kind and size: cross-entropy starts near ln 10 ≈ 2.3 (ten classes), the contrastive loss of SupCon and ExCon '
+                      'several times higher, and EDDA adds the losses of its occluded copies to cross-entropy. Read each for its '
+                      'shape: still falling '
+                      'means more epochs would help. ExCon and EDDA change their loss when their warm-up ends (after '
+                      f'{max(1, s["epochs"] // 2)} epochs here): their curves jump there. The bottom row is on shared axes: the validation cross-entropy of each '
+                      "model's classifier (for SupCon and ExCon, the linear classifier on the embedding) and validation accuracy.",
+                 figures=[names[4]]),
         ], dict(settings=s, seed=seed, explainers=scores.to_dict('records'), methods=methods.to_dict('records'),
-                history={m: l.history for m, l in learners.items()}, seconds=time.time() - t0))
+                history={m: l.history for m, l in learners.items()}, seconds=time.time() - t0, precision=precision),
+           intro=f'Made by xai_lit demo{" --quick" if quick else ""} (seed {seed}) in {time.time() - t0:.0f} s; the explainers '
+                 f'and metrics that run many forward passes ran in {precision}. '
+                 'Every figure and table has the numbers behind it in the CSV and JSON files beside this page.')
 
     folder = replace_folder(build, out)
-    say(results_table(scores).to_string()); say(methods.round(3).to_string(index=False))
-    say(f'report written to {folder}/index.html ({time.time() - t0:.0f} s)')
-    return dict(folder=folder, explainers=scores, methods=methods, learners=learners, seconds=time.time() - t0)
+    tell(table.to_string(index=False)); tell(readable.round(3).to_string(index=False))
+    tell(f'report written to {folder}/index.html ({time.time() - t0:.0f} s)')
+    return dict(folder=folder, explainers=scores, methods=methods, curves=curves, learners=learners, seconds=time.time() - t0)
 
 # %% ../nbs/50_cli.ipynb #e1ce0dd5
 def save_checkpoint(learn, path: str|Path, **info) -> Path:
     "Save a trained Learner's weights with what is needed to rebuild and feed it (atomically)."
+    import torch
+    from xai_lit.core import atomic_write
     state = {k: v.cpu() for k, v in learn.model.state_dict().items()}
     stats = getattr(learn.dls, 'stats', None)
     info = dict(xai_lit=1, n_classes=learn.dls.c, classes=[str(c) for c in learn.dls.vocab],
@@ -312,6 +530,12 @@ def load_model(arch: str|None = 'resnet18', # A torchvision architecture (ignore
                pretrained: bool = False, # torchvision's default weights for `arch` (when `weights` is None)
               ) -> tuple[nn.Module, dict]:
     "The model in eval mode, and what is known about its input: classes, stats (mean, std) and size."
+    import torch
+    from torch import Tensor
+    from xai_lit.core import safe_load, load_state
+    from xai_lit.data import IMAGENET_STATS
+    from xai_lit.models import torchvision_classifier
+    from xai_lit.train import method_model
     info = dict(classes=None, stats=IMAGENET_STATS, size=224)
     if weights is None:
         model = torchvision_classifier(arch, weights='DEFAULT' if pretrained else None)
@@ -360,16 +584,23 @@ def figure_names(paths, # The images, in order
 # %% ../nbs/50_cli.ipynb #8955d11d
 def cmd_explain(a):
     out = check_out_folder(a.out)
-    images = image_files(a.images)
     if a.method not in EXPLAINERS: raise UsageError(f"method: expected one of {list(EXPLAINERS)}, got {a.method!r}")
-    options = parse_options(a.option, EXPLAINERS[a.method], f'the {a.method} explainer', skip=('model', 'layer'))
+    import torch, matplotlib.pyplot as plt
+    from xai_lit.core import atomic_write
+    from xai_lit.data import image_files, read_images
+    from xai_lit.core import spatial_layers
+    from xai_lit.viz import overlay, save_figure, to_display
+    images = image_files(a.images)
+    options = parse_options(a.option, explainer_class(a.method), f'the {a.method} explainer', skip=('model', 'layer'))
     model, info = load_model(a.arch, a.weights, a.pretrained)
     if isinstance(model, torch.jit.ScriptModule) and a.method != 'rise':
         raise UsageError(f"method: a TorchScript model takes no hooks, so only rise can explain it (got {a.method}); pass a state dict for the others")
     x = read_images(images, info['size'] if a.size is None else a.size, info['stats'], max_pixels=a.max_pixels)
     layer = a.layer
     if layer is None and a.method not in LAYERLESS: layer = spatial_layers(model, x)[-1]
-    try: explainer = make_explainer(a.method, model, layer, **options)
+    if _progress_of(a) != 'bar' and 'progress' in inspect.signature(explainer_class(a.method).__init__).parameters:
+        options.setdefault('progress', False)   # no bar off a terminal or with --quiet
+    try: explainer = make_explainer(a.method, model, layer, **{'stats': info['stats'], **options})
     except (ValueError, AttributeError, KeyError) as e: raise UsageError(str(e).strip('"')) from None
     with torch.no_grad(): probs = model(x).softmax(1)
     if a.target is not None and not a.target < probs.shape[1]: raise UsageError(f"target: expected a class in [0, {probs.shape[1]}), got {a.target}")
@@ -422,22 +653,24 @@ def parse_options(pairs, # KEY=VALUE strings, values as Python literals (else st
     return options
 
 # %% ../nbs/50_cli.ipynb #2b0c0f57
-METHOD_CALLBACKS = {'ce': None, 'supcon': SupConCallback, 'excon': ExConCallback, 'edda': EDDACallback,
-                    'occlusion': RandomOcclusionCallback}
+METHOD_CALLBACKS = {'ce': None, 'supcon': 'callback.supcon.SupConCallback', 'excon': 'callback.excon.ExConCallback',
+                    'edda': 'callback.edda.EDDACallback', 'occlusion': 'callback.edda.RandomOcclusionCallback'}   # imported when used
 
 def _is_checkpoint(path: Path) -> bool:
     "Whether `path` is a model file that `xai_lit train` wrote."
+    from xai_lit.core import safe_load
     try: state = safe_load(path, 'out')
     except (ValueError, OSError): return False
     return isinstance(state, dict) and state.get('xai_lit') == 1
 
 def _train_options(a) -> dict:
+    from xai_lit.train import RECIPES
     if a.recipe is not None and a.recipe not in RECIPES: raise UsageError(f"recipe: expected one of {list(RECIPES)}, got {a.recipe!r}")
     method = RECIPES[a.recipe].method if a.recipe else a.method or 'ce'
     if METHOD_CALLBACKS[method] is None:
         if a.option: raise UsageError(f"option: method {method} has no callback, so it takes no option (got {', '.join(a.option)})")
         return {}
-    return parse_options(a.option, METHOD_CALLBACKS[method], f'method {method}')
+    return parse_options(a.option, library(METHOD_CALLBACKS[method]), f'method {method}')
 
 def _as_checkpoint(e: ValueError) -> Exception:
     "`CheckpointCallback` names its file `path` (after fastai's note of the event, if raised in the fit); here it is --checkpoint."
@@ -446,6 +679,7 @@ def _as_checkpoint(e: ValueError) -> Exception:
     return UsageError('checkpoint: ' + rest) if ours else e
 
 def _train_paths(a) -> tuple[Path, Path]:
+    from xai_lit.resume import CheckpointCallback
     out = check_out_file(a.out, 'out', _is_checkpoint, 'a model file xai_lit train wrote')
     state = check_out_file(a.checkpoint or out.with_suffix('.state.pth'), 'checkpoint')
     if state == out: raise UsageError(f"checkpoint: the training state needs a file of its own, not --out {out}")
@@ -457,12 +691,17 @@ def _train_paths(a) -> tuple[Path, Path]:
     return out, state
 
 def cmd_train(a):
+    import torch
+    from xai_lit.distributed import process_group
     if a.fp16 and not torch.cuda.is_available(): raise UsageError("fp16: mixed precision needs a GPU, and none is visible")
     options, (out, state) = _train_options(a), _train_paths(a)
     with process_group(): _train(a, options, out, state)   # a no-op unless torchrun or accelerate launch started several processes
 
 # %% ../nbs/50_cli.ipynb #38c5e197
 def _train(a, options: dict, out: Path, state: Path):
+    from xai_lit.distributed import distrib_ctx, is_main_process, per_process_batch
+    from xai_lit.resume import CheckpointCallback
+    from xai_lit.train import RECIPES, method_learner, recipe_learner, fit_recipe, get_dataloaders
     if a.recipe:
         overrides = {k: v for k, v in dict(arch=a.arch, epochs=a.epochs, bs=a.bs, lr=a.lr).items() if v is not None}
         if a.data: overrides['data'] = a.data
@@ -478,7 +717,7 @@ def _train(a, options: dict, out: Path, state: Path):
         fit = lambda cbs: learn.fit_one_cycle(5 if a.epochs is None else a.epochs, 5e-3 if a.lr is None else a.lr, cbs=cbs)
     if a.fp16: learn.to_fp16()
     try:
-        with distrib_ctx(learn): fit(CheckpointCallback(state, resume=a.resume))
+        with fit_progress(learn, _progress_of(a)), distrib_ctx(learn): fit(CheckpointCallback(state, resume=a.resume))
     except ValueError as e: raise _as_checkpoint(e) from None
     if not is_main_process(): return
     path = save_checkpoint(learn, out, method=method, arch=arch, model_kwargs=model_kwargs, data=str(a.data or 'shapes'))
@@ -495,6 +734,8 @@ def _is_results_csv(path: Path) -> bool:
     return line == RESULTS_HEADER or line.startswith(RESULTS_HEADER + ',')
 
 def _evaluation_batches(dls, n):
+    from xai_lit.core import plain_tensor
+    from xai_lit.data import batches_with_masks
     loader = dls[2] if len(dls.loaders) > 2 else dls.valid
     if getattr(loader.dataset, 'masks', None) is not None: batches = batches_with_masks(loader)
     else: batches = ((plain_tensor(xb), plain_tensor(yb)) for xb, yb in loader)
@@ -509,6 +750,9 @@ def cmd_evaluate(a):
     names, metrics = a.explainers.split(','), a.metrics.split(',') if a.metrics else None
     for n in names:
         if n not in EXPLAINERS: raise UsageError(f"method: expected one of {list(EXPLAINERS)}, got {n!r}")
+    from xai_lit.core import atomic_write
+    from xai_lit.metrics import evaluate, results_table, rule_notes, METRICS
+    from xai_lit.train import get_dataloaders
     if metrics and set(metrics) - set(METRICS): raise UsageError(f"metrics: expected some of {list(METRICS)}, got {sorted(set(metrics) - set(METRICS))}")
     model, info = load_model(a.arch, a.weights)
     data = a.data or info.get('data')
@@ -516,10 +760,13 @@ def cmd_evaluate(a):
     dls = get_dataloaders(data, bs=a.bs, path=a.path)
     batches = _evaluation_batches(dls, a.n)
     layer = a.layer or _explained_layer(model)
-    try: explainers = {TITLES.get(n, n): make_explainer(n, model, layer) for n in names}
+    bars = None if _progress_of(a) == 'bar' else False
+    try: explainers = {TITLES.get(n, n): make_explainer(n, model, layer, progress=bars, stats=dls.stats) for n in names}
     except (ValueError, AttributeError, KeyError) as e: raise UsageError(str(e).strip('"')) from None
     metrics = metrics or (['deletion', 'insertion', 'average_drop_increase'] + (['pointing_game', 'energy_pointing_game'] if len(batches[0]) == 3 else []))
-    scores = evaluate(model, batches, explainers, metrics)
+    progress = _progress_of(a)
+    if progress == 'lines': print(f'evaluating {len(names)} explainers on {sum(len(b[0]) for b in batches)} images', flush=True)
+    scores = evaluate(model, batches, explainers, metrics, progress=progress == 'bar')
     print(results_table(scores).to_string())
     for note in rule_notes(scores): print(note)
     if a.out:
@@ -540,7 +787,7 @@ def cmd_bench(a):
     if a.name not in scripts: raise UsageError(f"name: expected one of {scripts}, got {a.name!r}")
     return subprocess.call([sys.executable, str(folder / f'{a.name}.py'), *a.args], cwd=folder.parent)
 
-def cmd_demo(a): run_demo(a.out, quick=a.quick, seed=a.seed)
+def cmd_demo(a): run_demo(a.out, quick=a.quick, seed=a.seed, progress=_progress_of(a))
 
 # %% ../nbs/50_cli.ipynb #9d872819
 def _number(kind, test, expected: str):
@@ -556,6 +803,12 @@ positive_int = _number(int, lambda v: v > 0, 'a positive integer')
 non_negative_int = _number(int, lambda v: v >= 0, 'an integer >= 0')
 positive_float = _number(float, lambda v: math.isfinite(v) and v > 0, 'a positive number')
 
+METHOD_NAMES = ('ce', 'supcon', 'excon', 'edda', 'occlusion')   # xai_lit.train.METHODS
+RECIPE_NAMES = ('excon-cifar100', 'supcon-cifar100', 'excon-tiny_imagenet', 'supcon-tiny_imagenet', 'ce-cifar100', 'ce-tiny_imagenet',
+                'edda-cifar100', 'edda-tiny_imagenet', 'occlusion-cifar100', 'occlusion-tiny_imagenet')   # xai_lit.train.RECIPES
+ARCH_NAMES = ('tiny', 'resnet18', 'resnet34', 'resnet50')   # xai_lit.models.CONTRASTIVE_ARCHS
+MAX_PIXELS = 89_478_485   # xai_lit.data.MAX_PIXELS: Pillow's guard against decompression bombs
+
 class _Parser(argparse.ArgumentParser):
     "argparse whose errors are one line, exit code 2."
     def error(self, message): self.exit(2, f'{self.prog}: error: {message} (see {self.prog} --help)\n')
@@ -565,12 +818,18 @@ def parser() -> argparse.ArgumentParser:
     "The `xai_lit` command's argument parser."
     p = _Parser('xai_lit', description='Explain CNN image classifiers and train them with their explanations.')
     sub = p.add_subparsers(dest='command', required=True)
-    d = sub.add_parser('demo', help='train, explain and evaluate on the offline shapes data; write a report folder')
+    quiet = argparse.ArgumentParser(add_help=False)
+    quiet.add_argument('--quiet', action='store_true', help='no progress bars or per-epoch lines (results and errors still print)')
+    fast = argparse.ArgumentParser(add_help=False)
+    fast.add_argument('--precision', choices=PRECISION_CHOICES, default='auto',
+                      help="of the explainers and metrics that run many forward passes: 'auto' (default) is bf16 on a CPU with native "
+                           "bf16 or on a GPU, fp32 elsewhere")
+    d = sub.add_parser('demo', parents=[quiet, fast], help='train, explain and evaluate on the offline shapes data; write a report folder')
     d.add_argument('--out', default='xai_lit_demo', help='report folder: new, empty, or a previous report (replaced)')
     d.add_argument('--quick', action='store_true', help='the small run (under a minute on two CPU cores)')
     d.add_argument('--seed', type=int, default=0)
     d.set_defaults(run=cmd_demo)
-    e = sub.add_parser('explain', help='explain images with one explainer; write overlays, maps and a JSON summary')
+    e = sub.add_parser('explain', parents=[quiet, fast], help='explain images with one explainer; write overlays, maps and a JSON summary')
     e.add_argument('images', nargs='+', metavar='IMAGE', help='image files, or folders of them')
     e.add_argument('--arch', default='resnet18', help='torchvision architecture (for a state dict or random/pretrained weights)')
     e.add_argument('--weights', help='state dict, TorchScript file or xai_lit checkpoint')
@@ -583,12 +842,12 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument('--option', action='append', metavar='KEY=VALUE', help="an explainer option, e.g. n_masks=2000 (repeatable)")
     e.add_argument('--out', default='explanations', help='output folder: new, empty, or an earlier output (replaced)')
     e.set_defaults(run=cmd_explain)
-    t = sub.add_parser('train', help='train a model with a method (or a paper recipe) and save a checkpoint')
-    t.add_argument('--method', choices=METHODS)
-    t.add_argument('--recipe', help=f'one of {", ".join(RECIPES)} (other options override its fields)')
+    t = sub.add_parser('train', parents=[quiet], help='train a model with a method (or a paper recipe) and save a checkpoint')
+    t.add_argument('--method', choices=METHOD_NAMES)
+    t.add_argument('--recipe', help=f'one of {", ".join(RECIPE_NAMES)} (other options override its fields)')
     t.add_argument('--data', help="shapes, digits, cifar10, cifar100, tiny_imagenet or a folder with train/ and valid/ (default: shapes)")
     t.add_argument('--path', help='where a real data set is (default: fastai\'s data folder)')
-    t.add_argument('--arch', choices=list(CONTRASTIVE_ARCHS), help='default: tiny')
+    t.add_argument('--arch', choices=ARCH_NAMES, help='default: tiny')
     t.add_argument('--width', type=positive_int, default=16, help='width of the tiny ResNet')
     t.add_argument('--epochs', type=positive_int, help='default: 5'); t.add_argument('--bs', type=positive_int, help='default: 128')
     t.add_argument('--lr', type=positive_float, help='default: 5e-3')
@@ -599,7 +858,7 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument('--resume', action='store_true', help='go on from --checkpoint if it exists')
     t.add_argument('--fp16', action='store_true', help='mixed precision (GPU)')
     t.set_defaults(run=cmd_train)
-    v = sub.add_parser('evaluate', help='score explainers on a data set: faithfulness and, with masks, localisation')
+    v = sub.add_parser('evaluate', parents=[quiet, fast], help='score explainers on a data set: faithfulness and, with masks, localisation')
     v.add_argument('--weights', help='checkpoint or state dict (default: --arch with random weights)')
     v.add_argument('--arch', default='resnet18')
     v.add_argument('--data', help="as for train (default: the checkpoint's)")
@@ -615,15 +874,48 @@ def parser() -> argparse.ArgumentParser:
     b.set_defaults(run=cmd_bench)
     return p
 
+# %% ../nbs/50_cli.ipynb #4172ce70
+PRECISION_CHOICES = ('auto', 'fp32', 'bf16', 'fp16')   # xai_lit.precision.PRECISIONS, without importing torch for --help
+
+def _precision_of(args):
+    "A context that makes `args.precision` the default of the explainers and metrics, and says which it is."
+    if getattr(args, 'precision', None) is None: return nullcontext()
+    from xai_lit.precision import default_precision, resolve_precision
+    import torch
+    used = resolve_precision(args.precision, 'cuda' if torch.cuda.is_available() else 'cpu')
+    print(f"precision: {used}" + (f" ('auto' on this {'GPU' if torch.cuda.is_available() else 'CPU'})" if args.precision == 'auto' else '')
+          + ' for the explainers and metrics that run many forward passes', flush=True)
+    return default_precision(args.precision)
+
 # %% ../nbs/50_cli.ipynb #e746f907
 def _one_line(e: BaseException) -> str: return ' '.join(str(e).split()) or type(e).__name__
+
+def _progress_of(a) -> str:
+    "The progress mode of the parsed arguments `a`: as `main` set it, or from `--quiet` and the terminal."
+    return getattr(a, 'progress', None) or progress_mode(getattr(a, 'quiet', False))
+
+THIRD_PARTY_WARNINGS = [   # (message regex, category, module regex): notices about our dependencies' own code, not the user's to act on
+    (r'`torch\.jit\.script` is deprecated', FutureWarning, r'torch\.jit'),   # fastai scripts a few activations when imported
+]
+
+@contextmanager
+def third_party_warnings_hidden():
+    "Hide `THIRD_PARTY_WARNINGS` in the block, each by its message, category and module; every other warning still shows."
+    with warnings.catch_warnings():
+        for message, category, module in THIRD_PARTY_WARNINGS:
+            warnings.filterwarnings('ignore', message=message, category=category, module=module)
+        yield
 
 def main(argv: list[str]|None = None) -> int:
     "Run the `xai_lit` command; the exit code: 0 done, 2 a usage error or an expected failure (one line on stderr)."
     try: args = parser().parse_args(argv)
     except SystemExit as e: return e.code if isinstance(e.code, int) else int(e.code is not None)   # --help, or a parser error
-    matplotlib.use('Agg')   # figures go to files; no display is needed
-    try: code = args.run(args)
-    except (UsageError, ValueError, OSError) as e:
-        print(f'xai_lit {args.command}: error: {_one_line(e)}', file=sys.stderr); return 2
+    args.progress = progress_mode(getattr(args, 'quiet', False))
+    with third_party_warnings_hidden():
+        if args.command != 'bench':
+            import matplotlib; matplotlib.use('Agg')   # figures go to files; no display is needed
+        try:
+            with _precision_of(args): code = args.run(args)
+        except (UsageError, ValueError, OSError) as e:
+            print(f'xai_lit {args.command}: error: {_one_line(e)}', file=sys.stderr); return 2
     return code or 0

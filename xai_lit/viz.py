@@ -11,12 +11,11 @@ from pathlib import Path
 import torch, torch.nn as nn
 from torch import Tensor
 import matplotlib.pyplot as plt
-from .core import atomic_write, plain_tensor, model_as_found
+from .core import atomic_write, plain_tensor, model_as_found, spatial_layers
 from .metrics import curve_auc
 
 # %% auto #0
-__all__ = ['to_display', 'overlay', 'plot_maps', 'save_figure', 'plot_curves', 'plot_recorded', 'spatial_layers',
-           'explorer_batch', 'Explorer']
+__all__ = ['to_display', 'overlay', 'plot_maps', 'save_figure', 'plot_curves', 'plot_recorded', 'explorer_batch', 'Explorer']
 
 # %% ../nbs/40_viz.ipynb #07caf39f
 def to_display(images: Tensor, # Images (B, 3, H, W) or (3, H, W)
@@ -85,16 +84,18 @@ def plot_curves(curves: dict[str, Tensor], # Name -> curves (B, n+1)
                 xlabel: str = 'fraction of pixels', # Label of the x-axis
                 ylabel: str = 'probability of the class', # Label of the y-axis
                 title: str|None = None, # Title of the panel
-                band: bool = True, # Shade ± one standard deviation over images
+                band: bool|str = True, # Shade ± one standard deviation over images ('std' or True), ± one standard error of the mean ('se'), or nothing (False)
                ) -> plt.Axes:
     "Mean curve per name over images, with its mean AUC in the legend."
+    if band not in (True, False, None, 'std', 'se'): raise ValueError(f"band: expected 'std', 'se' or False, got {band!r}")
     if ax is None: _, ax = plt.subplots(figsize=(4, 3))
     for name, c in curves.items():
         c = plain_tensor(c).detach().float().cpu()
         xs = torch.linspace(0, 1, c.shape[1])
-        mean, std = c.mean(0), c.std(0) if len(c) > 1 else torch.zeros(c.shape[1])
+        mean, spread = c.mean(0), c.std(0) if len(c) > 1 else torch.zeros(c.shape[1])
+        if band == 'se': spread = spread / len(c) ** 0.5
         line, = ax.plot(xs, mean, label=f'{name} (AUC {curve_auc(c).mean():.3f})')
-        if band: ax.fill_between(xs, mean - std, mean + std, color=line.get_color(), alpha=0.15)
+        if band: ax.fill_between(xs, mean - spread, mean + spread, color=line.get_color(), alpha=0.15)
     ax.set_xlabel(xlabel); ax.set_ylabel(ylabel); ax.set_xlim(0, 1)
     if title: ax.set_title(title, fontsize=10)
     ax.legend(fontsize=8)
@@ -119,20 +120,6 @@ def plot_recorded(recorder, # A fastai `Recorder` (`learn.recorder`) after `fit`
     return fig
 
 # %% ../nbs/40_viz.ipynb #8f506ee8
-def spatial_layers(model: nn.Module, # The model
-                   x: Tensor, # An example batch
-                  ) -> list[str]:
-    "Names of the modules whose outputs are spatial maps (B, K, h, w) with h, w > 1, in forward order."
-    names, hooks = [], []
-    for name, module in model.named_modules():
-        if name: hooks.append(module.register_forward_hook(
-            lambda m, i, o, name=name: names.append(name) if isinstance(o, Tensor) and o.ndim == 4 and min(o.shape[-2:]) > 1 else None))
-    try:
-        with torch.no_grad(): model(x[:1])
-    finally:
-        for h in hooks: h.remove()
-    return list(dict.fromkeys(names))
-
 def explorer_batch(images, # Images (B, 3, H, W); fastai DataLoaders (the validation set) or a DataLoader; image files or a folder
                    masks: Tensor|None = None, # Ground-truth masks (B, H, W) of tensor images
                    stats=None, # (mean, std) the images are (or, for files, are to be) normalised with
