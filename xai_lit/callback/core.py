@@ -79,7 +79,7 @@ class ExplanationHandler(Callback):
                 ):
         if explain_mode not in ('eval', 'train'): raise ValueError(f"explain_mode: expected 'eval' or 'train', got {explain_mode!r}")
         if isinstance(explainer, type) and layer is None: raise ValueError("layer: an explainer class needs the layer to explain, e.g. layer='layer4'")
-        self.explainer, self.layer, self.explain_mode, self.explain = explainer, layer, explain_mode, None
+        self.explainer, self.layer, self.explain_mode, self.explain_maps = explainer, layer, explain_mode, None
         self.stats, self.user_loss_func = EpochStats(*self.stat_names), None
         self._loss_swapped, self._stat_metrics, self._hooks, self._grad_flags = False, [], [], []
 
@@ -101,7 +101,7 @@ class ExplanationHandler(Callback):
         "Undo what a fit that bypassed the guard left, bind the explainer, add the statistics' columns."
         self.restore()
         if self.explainer is not None:
-            self.explain = bind_explainer(self.explainer, self.learn.model, layer=self.layer, relu=False,
+            self.explain_maps = bind_explainer(self.explainer, self.learn.model, layer=self.layer, relu=False,
                                           train=self.explain_mode == 'train')
         if self.stats.names:
             self._stat_metrics = self.stats.metrics()

@@ -105,7 +105,7 @@ class EDDACallback(ExplanationHandler):
     def occlusion_maps(self, x: Tensor, y: Tensor) -> Tensor:
         "Maps (n, H, W) whose top-k and bottom-k pixels are occluded: the model's explanations."
         with model_as_found(plain_model(self.learn.model), self.explain_mode == 'train'):
-            return self.explain(x, y if self.explain_target == 'label' else None)
+            return self.explain_maps(x, y if self.explain_target == 'label' else None)
 
     def augment(self, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
         "The non-salient-occluded and the salient-occluded copies of `x`."
@@ -134,9 +134,9 @@ class EDDACallback(ExplanationHandler):
             self.learn.pred, self.learn.xb = self.pred[:len(self.y)], self.clean_xb
 
     def after_batch(self):
-        if self.training or not self.monitor or self.explain is None: return   # validate() outside a fit: nothing bound, no column
+        if self.training or not self.monitor or self.explain_maps is None: return   # validate() outside a fit: nothing bound, no column
         x, logits = plain_tensor(self.x), plain_tensor(self.pred).detach()
-        maps = self.explain(x, logits.argmax(1))
+        maps = self.explain_maps(x, logits.argmax(1))
         gap = saliency_gap(plain_model(self.learn.model), x, maps, logits.argmax(1), self.fraction,
                            FILLS.get(self.fill, self.fill) if isinstance(self.fill, str) else self.fill, logits=logits)
         self.stats.add('gap', gap.gap.sum(), len(x))

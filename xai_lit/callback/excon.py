@@ -52,7 +52,7 @@ class ExConCallback(SupConCallback):
 
     def masked_views(self, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
         "Each image masked by its own explanation of its label, and the keep masks (B, H, W)."
-        maps = self.explain(x, y)
+        maps = self.explain_maps(x, y)
         keep = topk_mask(maps, self.keep_fraction) if self.keep_fraction is not None else maps > self.keep
         return torch.where(keep[:, None], x, torch.full_like(x, self.fill)), keep
 
