@@ -117,11 +117,21 @@ def child(job):
                     ebpg=energy_pointing_game(maps, masks).mean().item())
 
 
-def run_job(job, timeout):
-    proc = subprocess.run([sys.executable, __file__, '--child', json.dumps(job)], capture_output=True, text=True,
+def run_job(job, timeout, script=__file__):
+    "Run `script --child job` in a fresh process and return the dict it printed last (or the error)."
+    proc = subprocess.run([sys.executable, script, '--child', json.dumps(job)], capture_output=True, text=True,
                           timeout=timeout)
     if proc.returncode != 0: return dict(error=proc.stderr.strip().splitlines()[-1] if proc.stderr else 'failed')
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def parse_with_common_arguments(p, argv, out, timeout):
+    "Add the options every subprocess bench takes (threads, timeout, child, out) to `p` and parse `argv`."
+    p.add_argument('--threads', type=int, default=os.cpu_count())
+    p.add_argument('--timeout', type=int, default=timeout, help='seconds per measurement')
+    p.add_argument('--child', help=argparse.SUPPRESS)
+    p.add_argument('--out', type=Path, default=out)
+    return p.parse_args(argv)
 
 
 def main(argv=None):
@@ -129,11 +139,7 @@ def main(argv=None):
     p.add_argument('--sections', nargs='+', default=['models', 'scorecam', 'toy'], choices=['models', 'scorecam', 'toy'])
     p.add_argument('--models', nargs='+', default=['resnet18-224', 'tinycnn-32'], choices=list(MODELS))
     p.add_argument('--explainers', nargs='+', default=list(EXPLAINERS), choices=list(EXPLAINERS))
-    p.add_argument('--threads', type=int, default=os.cpu_count())
-    p.add_argument('--timeout', type=int, default=1800, help='seconds per measurement')
-    p.add_argument('--child', help=argparse.SUPPRESS)
-    p.add_argument('--out', type=Path, default=HERE / 'results' / 'explainers.md')
-    a = p.parse_args(argv)
+    a = parse_with_common_arguments(p, argv, HERE / 'results' / 'explainers.md', timeout=1800)
     if a.child:
         print(json.dumps(child(json.loads(a.child)))); return
     import torch

@@ -15,12 +15,12 @@ For each fast run, the Spearman correlation of its map with the fp32 map of the 
     python bench/precision.py --models resnet18-224 resnet50-224
 Results go to bench/results/precision.md (written atomically) and to stdout.
 """
-import argparse, json, os, subprocess, sys, tempfile, warnings
+import argparse, json, sys, tempfile, warnings
 from pathlib import Path
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
-from explainers import MODELS, build_model, measure  # noqa: E402
+from explainers import MODELS, build_model, measure, run_job, parse_with_common_arguments  # noqa: E402
 from xai_lit.core import atomic_write  # noqa: E402
 
 warnings.filterwarnings('ignore')
@@ -69,22 +69,11 @@ def child(job):
     return dict(seconds=seconds, peak_mb=mb, precision=resolve_precision('auto') if 'auto' in job['lib'] else 'fp32')
 
 
-def run_job(job, timeout):
-    proc = subprocess.run([sys.executable, __file__, '--child', json.dumps(job)], capture_output=True, text=True,
-                          timeout=timeout)
-    if proc.returncode != 0: return dict(error=proc.stderr.strip().splitlines()[-1] if proc.stderr else 'failed')
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--models', nargs='+', default=['resnet18-224'], choices=[m for m in MODELS if m.endswith('224')])
     p.add_argument('--methods', nargs='+', default=list(METHODS), choices=list(METHODS))
-    p.add_argument('--threads', type=int, default=os.cpu_count())
-    p.add_argument('--timeout', type=int, default=3600, help='seconds per measurement')
-    p.add_argument('--child', help=argparse.SUPPRESS)
-    p.add_argument('--out', type=Path, default=HERE / 'results' / 'precision.md')
-    a = p.parse_args(argv)
+    a = parse_with_common_arguments(p, argv, HERE / 'results' / 'precision.md', timeout=3600)
     if a.child:
         print(json.dumps(child(json.loads(a.child)))); return
     import torch
@@ -104,7 +93,7 @@ def main(argv=None):
                 results = {}
                 for lib in METHODS[method]:
                     maps = str(Path(tmp) / f'{model}-{method}-{lib}.pt'.replace(' ', '_'))
-                    results[lib] = run_job(dict(model=model, method=method, lib=lib, threads=a.threads, maps=maps), a.timeout)
+                    results[lib] = run_job(dict(model=model, method=method, lib=lib, threads=a.threads, maps=maps), a.timeout, __file__)
                     results[lib]['maps'] = maps
                 fp32 = torch.load(results['xai_lit fp32']['maps'], weights_only=True) if 'error' not in results['xai_lit fp32'] else None
                 fast = results['xai_lit auto']
