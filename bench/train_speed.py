@@ -59,7 +59,7 @@ def child(arm, width, bs, steps, warmup, threads, device, arch='tiny', fp16=Fals
         cb = (EDDACallback if kind == 'edda' else RandomOcclusionCallback)('layer3', p=float(p), warmup_epochs=0, monitor=False)
         learn = Learner(dls, classifier(), cbs=[timer, cb])
     else:
-        cb = SupConCallback() if arm == 'supcon' else ExConCallback(EXCON_LAYERS[arch], batch=arm.split('-')[1])
+        cb = SupConCallback() if arm == 'supcon' else ExConCallback(EXCON_LAYERS[arch], rejected={'append': 'append', 'fixed': 'replace'}[arm.split('-')[1]])
         learn = Learner(dls, contrastive_resnet(arch, dls.c, **kwargs), cbs=[timer, cb])
     if fp16: learn.to_fp16()
     if device == 'cuda': torch.cuda.reset_peak_memory_stats()

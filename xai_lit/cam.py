@@ -10,8 +10,8 @@ import warnings
 import torch
 from torch import Tensor
 from fastcore.meta import delegates
-from .core import (LayerExplainer, forward_with_activations, gradients, target_scores, class_indices,
-                          check_batch_size, inputs_per_pass, input_stats)
+from .core import (LayerExplainer, forward_with_activations, gradients, target_scores,
+                          fixed_target, targets_for, check_batch_size, inputs_per_pass, input_stats)
 from .precision import reduced_precision
 
 # %% auto #0
@@ -114,16 +114,14 @@ class IntegratedGradCAM(GradCAM):
         return start + fractions * (x[image_idx] - start), image_idx
 
     def signed_map(self, x, target):
-        if callable(target): classes = None
-        else:
-            logits, _ = forward_with_activations(self.model, x, [], differentiable=False)
-            classes = class_indices(target, logits)
+        logits, _ = forward_with_activations(self.model, x, [], differentiable=False)  # one pass of B images: under 1 % of the path's
+        fixed = fixed_target(target, logits)
         points, image_idx = self.path(x)
         total = None
         with reduced_precision(self.model, self.precision, x.device) as prepare:
             for chunk in torch.arange(len(points), device=x.device).split(inputs_per_pass(self.batch_size, x)):
-                step_target = target if callable(target) else classes[image_idx[chunk]]
-                total = self._add_step(total, super().signed_map(prepare(points[chunk]), step_target), image_idx[chunk], len(x))
+                term = super().signed_map(prepare(points[chunk]), targets_for(fixed, image_idx[chunk]))
+                total = self._add_step(total, term, image_idx[chunk], len(x))
         return total / self.steps
 
     def _add_step(self, total, term, image_idx, n_images):

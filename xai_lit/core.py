@@ -16,11 +16,12 @@ from torch import Tensor
 from fastcore.basics import store_attr
 
 # %% auto #0
-__all__ = ['CPU_PIXELS_PER_PASS', 'find_layer', 'layer_name', 'plain_tensor', 'check_images', 'input_stats', 'class_indices',
-           'target_scores', 'per_image_targets', 'model_as_found', 'record_activations', 'forward_with_activations',
-           'gradients', 'upsample', 'minmax', 'threshold_mask', 'saliency_ranks', 'salient_mask', 'topk_mask',
-           'check_batch_size', 'inputs_per_pass', 'new_file_mode', 'temp_name', 'remove_stale_temps', 'atomic_write',
-           'safe_load', 'load_state', 'LayerChoice', 'spatial_layers', 'Explainer', 'LayerExplainer']
+__all__ = ['MODES', 'CPU_PIXELS_PER_PASS', 'find_layer', 'layer_name', 'plain_tensor', 'check_images', 'input_stats',
+           'class_indices', 'target_scores', 'fixed_target', 'targets_for', 'per_image_targets', 'check_mode',
+           'model_as_found', 'record_activations', 'forward_with_activations', 'gradients', 'upsample', 'minmax',
+           'threshold_mask', 'saliency_ranks', 'salient_mask', 'check_batch_size', 'inputs_per_pass', 'new_file_mode',
+           'temp_name', 'remove_stale_temps', 'atomic_write', 'safe_load', 'load_state', 'LayerChoice',
+           'spatial_layers', 'Explainer', 'LayerExplainer']
 
 # %% ../nbs/00_core.ipynb #5b391a0f
 def find_layer(model: nn.Module, # The model that holds the layer
@@ -106,6 +107,18 @@ def target_scores(logits: Tensor, # The model's output, (B, n_classes)
     "The score to explain for each image, (B,): the target class's logit, or what a callable `target` returns."
     with torch.enable_grad(): return _target_scores(logits, target)
 
+def fixed_target(target, # None, an int, one int per image, or a callable on the logits
+                 logits: Tensor, # The model's output on the images, (B, n_classes)
+                ):
+    "The target resolved once on the unperturbed images: class indices (B,), or a callable target as it is."
+    return target if callable(target) else class_indices(target, logits)
+
+def targets_for(target, # What `fixed_target` returned
+                image_idx: Tensor, # The image each derived input comes from, (M,)
+               ):
+    "The target of inputs derived from the images (masked, interpolated): their images' classes, or the callable."
+    return target if callable(target) else target[image_idx]
+
 def _target_scores(logits, target):
     if callable(target):
         scores = target(logits)
@@ -133,17 +146,25 @@ def per_image_targets(targets: Sequence, # One per image: an int, or a callable 
     return scores
 
 # %% ../nbs/00_core.ipynb #70756a11
+MODES = ('eval', 'train', None)
+
+def check_mode(mode, name: str = 'mode'):
+    "`mode` itself if it is 'eval', 'train' or None; otherwise an error that names the argument."
+    if mode not in MODES: raise ValueError(f"{name}: expected 'eval', 'train' or None (each module as it is), got {mode!r}")
+    return mode
+
 @contextmanager
 def model_as_found(model: nn.Module, # The model to protect
-                   train: bool|None = False, # Mode to run in: False eval, True train, None as it is
+                   mode: str|None = 'eval', # Mode to run in: 'eval', 'train', or None (each module as it is)
                   ):
     "Run the block with `model` in the given mode; restore every module's mode, the buffers and `requires_grad`."
+    check_mode(mode)
     modes = [(m, m.training) for m in model.modules()]
     flags = [(p, p.requires_grad) for p in model.parameters()]
-    will_train = any(t for _, t in modes) if train is None else train
+    will_train = any(t for _, t in modes) if mode is None else mode == 'train'
     buffers = [(b, b.detach().clone()) for b in model.buffers()] if will_train else []
     try:
-        if train is not None: model.train(train)
+        if mode is not None: model.train(mode == 'train')
         yield model
     finally:
         for m, mode in modes: m.training = mode
@@ -244,10 +265,6 @@ def salient_mask(maps: Tensor, # Saliency maps (B, H, W)
     k = max(1, round(fraction * n_pixels))
     ranks = saliency_ranks(maps)
     return ranks < k if most else ranks >= n_pixels - k
-
-def topk_mask(maps: Tensor, fraction: float) -> Tensor:
-    "Deprecated: `salient_mask(maps, fraction)`."
-    return salient_mask(maps, fraction)
 
 # %% ../nbs/00_core.ipynb #f5d76b1a
 CPU_PIXELS_PER_PASS = 2 ** 18
@@ -371,7 +388,7 @@ def spatial_layers(model: nn.Module, # The model
     for name, module in model.named_modules():
         if name: hooks.append(module.register_forward_hook(lambda m, i, o, name=name: record(name, o)))
     try:
-        with torch.no_grad(), model_as_found(model, train=False): model(x[:1])
+        with torch.no_grad(), model_as_found(model): model(x[:1])
     finally:
         for h in hooks: h.remove()
     return list(dict.fromkeys(names))
@@ -381,11 +398,12 @@ class Explainer:
     "Base of all explainers: `explainer(x, target)` -> maps (B, H, W) in [0, 1]. Subclasses write `signed_map`."
     def __init__(self,
                  model: nn.Module, # The classifier to explain; it must return logits (B, n_classes)
-                 train: bool|None = False, # Explain in train mode (True), eval mode (False) or as found (None)
+                 explain_mode: str|None = 'eval', # Explain in 'eval' mode, 'train' mode (batch statistics), or None (as found)
                  relu: bool = True, # Keep only positive evidence before normalising
                 ):
         if not isinstance(model, nn.Module): raise TypeError(f"model: expected an nn.Module, got {type(model).__name__}")
-        store_attr('model,train,relu')
+        check_mode(explain_mode, 'explain_mode')
+        store_attr('model,explain_mode,relu')
 
     def signed_map(self, x: Tensor, target) -> Tensor:
         "The method's signed map (B, h, w) at its own resolution; `x` is already checked and the model protected."
@@ -396,10 +414,13 @@ class Explainer:
                 target=None, # None (predicted class), an int, one int per image, or a callable on the logits
                ) -> Tensor:
         "The signed low-resolution map (B, h, w): no ReLU, no upsampling, no normalisation."
+        return self.protected(self.signed_map, x, target).float()
+
+    def protected(self, method, x: Tensor, target):
+        "`method(x, target)` with `x` checked, both as plain tensors, the model in `explain_mode` and restored after."
         check_images(x)
         x, target = plain_tensor(x), plain_tensor(target)
-        with model_as_found(self.model, self.train), torch.enable_grad():
-            return self.signed_map(x, target).float()
+        with model_as_found(self.model, self.explain_mode), torch.enable_grad(): return method(x, target)
 
     def attribute(self,
                   inputs: Tensor, # Input batch (B, C, H, W)
@@ -433,7 +454,7 @@ class Explainer:
     def __enter__(self): return self
     def __exit__(self, *exc_info): return False
     def __repr__(self): return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self._repr_args().items())})"
-    def _repr_args(self): return dict(train=self.train, relu=self.relu)
+    def _repr_args(self): return dict(explain_mode=self.explain_mode, relu=self.relu)
 
 # %% ../nbs/00_core.ipynb #73ae5273
 def _one_of(value, alias, name: str, alias_name: str):
@@ -447,10 +468,10 @@ class LayerExplainer(Explainer):
     def __init__(self,
                  model: nn.Module, # The classifier to explain
                  layer: str|nn.Module|None = None, # The layer whose activations explain the prediction, e.g. 'layer4'; None: the last spatial one
-                 train: bool|None = False, # Explain in train mode (True), eval mode (False) or as found (None)
+                 explain_mode: str|None = 'eval', # Explain in 'eval' mode, 'train' mode (batch statistics), or None (as found)
                  relu: bool = True, # Keep only positive evidence before normalising
                 ):
-        super().__init__(model, train, relu)
+        super().__init__(model, explain_mode, relu)
         self.layer = None if layer is None else find_layer(model, layer)
         self.layer_name = None if layer is None else layer_name(model, self.layer)
 

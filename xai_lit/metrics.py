@@ -22,6 +22,7 @@ from .core import Explainer, check_images, class_indices, model_as_found, plain_
 from .core import find_layer, layer_name, minmax, threshold_mask, inputs_per_pass
 from .core import saliency_ranks, salient_mask
 from .precision import reduced_precision, default_precision, resolve_precision
+from .perturb import score_inputs
 
 # %% auto #0
 __all__ = ['METRICS', 'DEFAULT_METRICS', 'HIGHER_IS_BETTER', 'TIDY_COLUMNS', 'peak_pixels', 'pointing_game', 'pointing_chance',
@@ -118,14 +119,11 @@ def _probabilities(model: nn.Module, # The classifier (already in eval mode, und
                    inputs_of: Callable[[Tensor], Tensor], # Item indices (m,) -> their inputs (m, C, H, W)
                    classes: Tensor, # The class to score for each item, (n_items,)
                    batch_size: int, # Items per forward pass
+                   precision: str|None, # The precision the caller's `reduced_precision` runs in
                   ) -> tuple[Tensor, Tensor]:
     "The softmax probability of `classes[j]` on `inputs_of(j)` and the predicted class, for every item j."
-    probs = torch.empty(len(classes), device=classes.device)
-    preds = torch.empty(len(classes), dtype=torch.long, device=classes.device)
-    for idx in torch.arange(len(classes), device=classes.device).split(batch_size):
-        p = model(inputs_of(idx)).float().softmax(1)
-        probs[idx], preds[idx] = p.gather(1, classes[idx][:, None])[:, 0], p.argmax(1)
-    return probs, preds
+    return score_inputs(model, inputs_of, len(classes), classes, 'probability', batch_size, progress=False,
+                        precision=precision, predictions=True, device=classes.device)
 
 def _prepare(x, maps=None):
     "Check the images (and maps) and return them as plain tensors."
@@ -183,7 +181,7 @@ def _switch_curves(model, x, maps, start, end, target, step, batch_size, precisi
         return torch.where((ranks[b] < count_of[j, None]).view(len(j), 1, height, width), end[b], start[b])
     with model_as_found(model), torch.no_grad(), reduced_precision(model, precision, x.device):
         classes = class_indices(plain_tensor(target), _logits(model, x, batch_size))
-        probs, _ = _probabilities(model, inputs_of, classes[image_of], batch_size)
+        probs, _ = _probabilities(model, inputs_of, classes[image_of], batch_size, precision)
     return PerturbationCurves(probs.view(n_images, n + 1), switched.float() / n_pixels)
 
 # %% ../nbs/20_metrics.ipynb #d165db16
@@ -239,7 +237,7 @@ def average_drop_increase(model: nn.Module, # The classifier; it returns logits 
     with model_as_found(model), torch.no_grad(), reduced_precision(model, precision, x.device):
         probs = _logits(model, x, batch_size).softmax(1)
         classes = class_indices(plain_tensor(target), probs)
-        after, _ = _probabilities(model, lambda j: explained[j], classes, batch_size)
+        after, _ = _probabilities(model, lambda j: explained[j], classes, batch_size, precision)
     before = probs.gather(1, classes[:, None])[:, 0]
     drop, increase = (before - after).clamp_min(0) / before * 100, (after > before).float() * 100
     return (drop.mean().item(), increase.mean().item()) if reduce else (drop, increase)
@@ -292,7 +290,7 @@ def saliency_gap(model: nn.Module, # The classifier; it returns logits (B, n_cla
             raise ValueError(f"logits: expected the model's output on x, shape ({len(x)}, n_classes), got {tuple(logits.shape)}")
         probs = logits.detach().float().softmax(1)
         classes = class_indices(plain_tensor(target), probs)
-        after, predicted = _probabilities(model, lambda j: occluded[j], classes.repeat(2), batch_size)
+        after, predicted = _probabilities(model, lambda j: occluded[j], classes.repeat(2), batch_size, precision)
     before, n = probs.gather(1, classes[:, None])[:, 0], len(x)
     return SaliencyGap(before - after[:n], before - after[n:], predicted[:n] != probs.argmax(1),
                        predicted[n:] != probs.argmax(1))
@@ -388,7 +386,7 @@ def road(model: nn.Module, # The classifier; it returns logits (B, n_classes)
         return noisy_linear_imputation(x[b], removed.view(len(j), *x.shape[-2:]), noise, generator)
     with model_as_found(model), torch.no_grad(), reduced_precision(model, precision, x.device):
         classes = class_indices(plain_tensor(target), _logits(model, x, batch_size))
-        probs, predicted = _probabilities(model, inputs_of, classes[image_of], batch_size)
+        probs, predicted = _probabilities(model, inputs_of, classes[image_of], batch_size, precision)
     return RoadCurves(fractions.float(), probs.view(n_images, n_fractions),
                       (predicted == classes[image_of]).view(n_images, n_fractions), order)
 
@@ -705,7 +703,7 @@ class QuantusMetric:
     def __init__(self, metric): self.metric, self.__name__ = metric, type(metric).__name__
     def __call__(self, model, x, maps, target, masks, explainer) -> Tensor|dict:
         numpy = lambda t: None if t is None else t.detach().cpu().numpy()
-        with model_as_found(model, train=None):
+        with model_as_found(model, mode=None):
             scores = self.metric(model=model, x_batch=numpy(x), y_batch=numpy(target), a_batch=numpy(maps[:, None]),
                                  s_batch=numpy(None if masks is None else masks[:, None].float()), channel_first=True,
                                  explain_func=quantus_explain_func(explainer), device=str(x.device))

@@ -11,40 +11,56 @@ from collections.abc import Callable
 import torch, torch.nn as nn
 from torch import Tensor
 from fastprogress.fastprogress import progress_bar
-from .core import (Explainer, LayerExplainer, forward_with_activations, class_indices, upsample, minmax,
-                          check_batch_size, inputs_per_pass)
+from .core import (Explainer, LayerExplainer, forward_with_activations, fixed_target, targets_for, upsample,
+                          minmax, check_batch_size, inputs_per_pass)
 from .precision import reduced_precision
 
 # %% auto #0
-__all__ = ['score_masked_inputs', 'ScoreCAM', 'RISE']
+__all__ = ['score_inputs', 'score_masked_inputs', 'ScoreCAM', 'RISE']
 
 # %% ../nbs/02_perturb.ipynb #4eac09af
+def score_inputs(model: nn.Module, # The classifier
+                 inputs_of: Callable[[Tensor], Tensor], # Input indices (n,) -> those inputs (n, C, H, W)
+                 n_inputs: int, # How many inputs there are
+                 target, # Each input's class (n_inputs,), or a callable on the logits (n, n_classes) -> (n,)
+                 score: str = 'probability', # For classes: their 'probability' (softmax) or their 'logit'
+                 batch_size: int = 64, # Inputs per forward pass: bounds the memory
+                 progress: bool|None = None, # Show a progress bar; None: when there are more than 8 chunks
+                 precision: str|None = None, # 'fp32', 'bf16', 'fp16' or 'auto' (see `reduced_precision`); None: the default
+                 predictions: bool = False, # Also return each input's predicted class
+                 device=None, # Where the indices live (None: the CPU)
+                ) -> Tensor|tuple[Tensor, Tensor]:
+    "Each input's score, (n_inputs,) float32, made and scored `batch_size` at a time; with `predictions`, also its predicted class."
+    if not callable(target) and score not in ('probability', 'logit'):
+        raise ValueError(f"score: expected 'probability' or 'logit', got {score!r}")
+    chunks = torch.arange(n_inputs, device=device).split(batch_size)
+    show = len(chunks) > 8 if progress is None else progress
+    scores, predicted = [], []
+    with torch.no_grad(), reduced_precision(model, precision, device) as prepare:
+        for idx in (progress_bar(chunks, leave=False) if show else chunks):
+            logits = model(prepare(inputs_of(idx))).float()
+            if callable(target): scores.append(torch.as_tensor(target(logits)).float())
+            else:
+                values = logits.softmax(1) if score == 'probability' else logits
+                scores.append(values.gather(1, target[idx][:, None])[:, 0])
+            if predictions: predicted.append(logits.argmax(1))
+    scores = torch.cat(scores) if scores else torch.empty(0)
+    return (scores, torch.cat(predicted) if predicted else torch.empty(0, dtype=torch.long)) if predictions else scores
+
 def score_masked_inputs(model: nn.Module, # The classifier
                         x: Tensor, # Images (B, C, H, W)
                         masks: Callable[[Tensor], Tensor], # Pair indices (n,) -> their masks (n, H, W)
                         image_idx: Tensor, # The image of each pair, (M,)
-                        class_idx: Tensor|None = None, # The target class of each image, (B,)
-                        score: str|Callable = 'probability', # 'probability', 'logit', or logits (n, C) -> (n,)
+                        target, # Each image's class (B,) (see `fixed_target`), or a callable on the logits
+                        score: str = 'probability', # For classes: their 'probability' or their 'logit'
                         batch_size: int|None = None, # Masked inputs per forward pass, bounds the memory; None: `inputs_per_pass`
                         progress: bool|None = None, # Show a progress bar; None: when there are more than 8 chunks
                         precision: str|None = None, # 'fp32', 'bf16', 'fp16' or 'auto' (see `reduced_precision`); None: the default
                        ) -> Tensor:
     "The score of each masked input `x[image_idx[j]] * masks(j)`, (M,), scored `batch_size` at a time."
-    batch_size = inputs_per_pass(batch_size, x)
-    if not callable(score) and score not in ('probability', 'logit'):
-        raise ValueError(f"score: expected 'probability', 'logit' or a callable, got {score!r}")
-    out = x.new_empty(len(image_idx), dtype=torch.float32)
-    chunks = torch.arange(len(image_idx), device=x.device).split(batch_size)
-    show = len(chunks) > 8 if progress is None else progress
-    with torch.no_grad(), reduced_precision(model, precision, x.device) as prepare:
-        for idx in (progress_bar(chunks, leave=False) if show else chunks):
-            images = image_idx[idx]
-            logits = model(prepare(x[images] * masks(idx)[:, None].to(x.dtype)))
-            if callable(score): out[idx] = score(logits).float()
-            else:
-                values = logits.float().softmax(1) if score == 'probability' else logits.float()
-                out[idx] = values.gather(1, class_idx[images][:, None])[:, 0]
-    return out
+    masked = lambda j: x[image_idx[j]] * masks(j)[:, None].to(x.dtype)
+    return score_inputs(model, masked, len(image_idx), targets_for(target, image_idx), score,
+                        inputs_per_pass(batch_size, x), progress, precision, device=x.device)
 
 # %% ../nbs/02_perturb.ipynb #7e67be99
 class ScoreCAM(LayerExplainer):
@@ -56,12 +72,12 @@ class ScoreCAM(LayerExplainer):
                  batch_size: int|None = None, # Masked inputs per forward pass; None: `inputs_per_pass`
                  progress: bool|None = None, # Show a progress bar; None: for long runs
                  precision: str|None = None, # Of the masked forwards: 'fp32', 'bf16', 'fp16', 'auto'; None: `defaults.precision`
-                 train: bool|None = False, # Explain in train mode (True), eval mode (False) or as found (None)
+                 explain_mode: str|None = 'eval', # Explain in 'eval' mode, 'train' mode (batch statistics), or None (as found)
                  relu: bool = True, # Keep only positive evidence before normalising
                 ):
         if weights not in ('probability', 'softmax'):
             raise ValueError(f"weights: expected 'probability' or 'softmax', got {weights!r}")
-        super().__init__(model, layer, train, relu)
+        super().__init__(model, layer, explain_mode, relu)
         self.weights, self.batch_size, self.progress, self.precision = weights, check_batch_size(batch_size), progress, precision
 
     def signed_map(self, x, target):
@@ -72,10 +88,9 @@ class ScoreCAM(LayerExplainer):
             flat = maps.flatten(1)
             pairs = (flat.amax(1) > flat.amin(1)).nonzero()[:, 0]  # constant maps carry no weight
         else: pairs = torch.arange(len(maps), device=x.device)
-        score = target if callable(target) else ('probability' if self.weights == 'probability' else 'logit')
-        classes = None if callable(target) else class_indices(target, logits)
-        scores = score_masked_inputs(self.model, x, lambda j: minmax(upsample(maps[pairs[j]], x.shape[-2:])),
-                                     pairs // n_channels, classes, score, self.batch_size, self.progress, self.precision)
+        score = 'probability' if self.weights == 'probability' else 'logit'
+        scores = score_masked_inputs(self.model, x, lambda j: minmax(upsample(maps[pairs[j]], x.shape[-2:])), pairs // n_channels,
+                                     fixed_target(target, logits), score, self.batch_size, self.progress, self.precision)
         weights = scores.new_zeros(len(maps)).index_copy_(0, pairs, scores).view(n_images, n_channels)
         if self.weights == 'softmax': weights = weights.softmax(1)
         return (weights[:, :, None, None] * acts.float()).sum(1)
@@ -94,12 +109,12 @@ class RISE(Explainer):
                  seed: int = 0, # Seed of the masks
                  progress: bool|None = None, # Show a progress bar; None: for long runs
                  precision: str|None = None, # Of the masked forwards: 'fp32', 'bf16', 'fp16', 'auto'; None: `defaults.precision`
-                 train: bool|None = False, # Explain in train mode (True), eval mode (False) or as found (None)
+                 explain_mode: str|None = 'eval', # Explain in 'eval' mode, 'train' mode (batch statistics), or None (as found)
                 ):
         if n_masks < 1: raise ValueError(f"n_masks: expected a positive int, got {n_masks}")
         if grid_size < 1: raise ValueError(f"grid_size: expected a positive int, got {grid_size}")
         if not 0 < p < 1: raise ValueError(f"p: expected a probability in (0, 1), got {p}")
-        super().__init__(model, train, relu=False)
+        super().__init__(model, explain_mode, relu=False)
         self.n_masks, self.grid_size, self.p, self.seed, self.progress, self.precision = n_masks, grid_size, p, seed, progress, precision
         self.batch_size = check_batch_size(batch_size)
 
@@ -125,11 +140,9 @@ class RISE(Explainer):
         size, n = tuple(x.shape[-2:]), self.n_masks
         grids, shifts = [t.to(x.device) for t in self.mask_grids(size)]
         mask_of = lambda j: self.masks(j % n, grids, shifts, size)
-        score = target if callable(target) else 'probability'
-        classes = None if callable(target) else class_indices(target, logits)
         image_idx = torch.arange(len(x), device=x.device).repeat_interleave(n)
-        scores = score_masked_inputs(self.model, x, mask_of, image_idx, classes, score, self.batch_size,
-                                     self.progress, self.precision).view(len(x), n)
+        scores = score_masked_inputs(self.model, x, mask_of, image_idx, fixed_target(target, logits), 'probability',
+                                     self.batch_size, self.progress, self.precision).view(len(x), n)
         saliency = x.new_zeros(len(x), size[0] * size[1], dtype=torch.float32)
         for chunk in torch.arange(n, device=x.device).split(inputs_per_pass(self.batch_size, x)):
             saliency += scores[:, chunk] @ self.masks(chunk, grids, shifts, size).flatten(1)

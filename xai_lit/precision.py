@@ -9,6 +9,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from itertools import chain
 from types import SimpleNamespace
+from weakref import WeakKeyDictionary
 import torch, torch.nn as nn
 from torch import Tensor
 
@@ -52,6 +53,7 @@ def default_precision(precision: str|None, # One of `PRECISIONS`; None: leave th
 def _channels_last(x: Tensor, dtype=None) -> Tensor:
     return x.to(dtype=dtype, memory_format=torch.channels_last) if x.ndim == 4 else x
 def _unchanged(x: Tensor) -> Tensor: return x
+_REDUCED = WeakKeyDictionary()   # models inside `reduced_precision` now -> their precision
 
 @contextmanager
 def reduced_precision(model: nn.Module, # The model to run
@@ -65,10 +67,15 @@ def reduced_precision(model: nn.Module, # The model to run
     if precision == 'fp32':
         yield _unchanged
         return
+    if _REDUCED.get(model) == precision:   # already inside: the weights are swapped and autocast is on
+        yield _channels_last
+        return
     dtype = AUTOCAST_DTYPES[precision]
     swapped = [(t, t.data) for t in chain(model.parameters(), model.buffers()) if t.ndim == 4 and t.is_floating_point()]
+    _REDUCED[model] = precision
     try:
         for t, data in swapped: t.data = _channels_last(data, dtype)  # what autocast would cast them to, once
         with torch.autocast(device.type, dtype=dtype): yield _channels_last
     finally:
         for t, data in swapped: t.data = data
+        del _REDUCED[model]

@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 import torch, torch.nn as nn
 from torch import Tensor
-from .core import (Explainer, plain_tensor, find_layer, layer_name, forward_with_activations,
-                          gradients, target_scores, class_indices, upsample, minmax, model_as_found, check_images,
-                          check_batch_size, inputs_per_pass)
+from .core import (Explainer, find_layer, layer_name, forward_with_activations, gradients,
+                          target_scores, fixed_target, upsample, minmax, model_as_found, check_batch_size, inputs_per_pass)
 from .perturb import score_masked_inputs
 
 # %% auto #0
@@ -35,7 +34,7 @@ def block_layers(model: nn.Module, # A CNN
             if isinstance(module, nn.modules.conv._ConvNd): conv_sizes.add(tuple(out.shape[-2:]))
     handles = [m.register_forward_hook(lambda m, i, o, n=n: hook(n, m, i, o)) for n, m in model.named_modules() if n]
     try:
-        with torch.no_grad(), model_as_found(model, train=False): model(x[:1])
+        with torch.no_grad(), model_as_found(model): model(x[:1])
     finally:
         for h in handles: h.remove()
     blocks = sorted(end for size, end in ends.items() if size in conv_sizes)
@@ -89,11 +88,11 @@ class SISE(Explainer):
                  batch_size: int|None = None, # Masked inputs per forward pass; None: `inputs_per_pass`
                  progress: bool|None = None, # Show a progress bar; None: for long runs
                  precision: str|None = None, # Of the masked forwards: 'fp32', 'bf16', 'fp16', 'auto'; None: `defaults.precision`
-                 train: bool|None = False, # Explain in train mode (True), eval mode (False) or as found (None)
+                 explain_mode: str|None = 'eval', # Explain in 'eval' mode, 'train' mode (batch statistics), or None (as found)
                 ):
         if fusion not in ('otsu', 'otsu_soft'): raise ValueError(f"fusion: expected 'otsu' or 'otsu_soft', got {fusion!r}")
         if select_by not in ('probability', 'logit'): raise ValueError(f"select_by: expected 'probability' or 'logit', got {select_by!r}")
-        super().__init__(model, train, relu=False)
+        super().__init__(model, explain_mode, relu=False)
         self.layer_names = None if layers is None else [layer_name(model, find_layer(model, l)) for l in layers]
         self.mu, self.select_by, self.fusion, self.batch_size, self.progress = mu, select_by, fusion, check_batch_size(batch_size), progress
         self.precision = precision
@@ -112,17 +111,14 @@ class SISE(Explainer):
                    target=None, # None (predicted class), an int, one int per image, or a callable on the logits
                   ) -> list[Tensor]:
         "Each block's normalised map V (B, H, W), finest first."
-        check_images(x)
-        x, target = plain_tensor(x), plain_tensor(target)
-        with model_as_found(self.model, self.train), torch.enable_grad(): return self._layer_maps(x, target)
+        return self.protected(self._layer_maps, x, target)
 
     def _layer_maps(self, x, target):
         names = self.block_names(x)
         logits, acts = forward_with_activations(self.model, x, [find_layer(self.model, n) for n in names], names)
         selecting = logits.softmax(1) if self.select_by == 'probability' and not callable(target) else logits
         grads = gradients(target_scores(selecting, target), acts)
-        score = target if callable(target) else 'probability'
-        classes = None if callable(target) else class_indices(target, logits)
+        fixed = fixed_target(target, logits)
         maps, self.last_counts = [], {}
         for name, a, g in zip(names, acts, grads):
             a = a.detach().float().flatten(0, 1)
@@ -130,14 +126,14 @@ class SISE(Explainer):
             chosen = self.select(g.float().mean((2, 3))).flatten() & (flat.amax(1) > flat.amin(1))
             pairs = chosen.nonzero()[:, 0]
             self.last_counts[name] = len(pairs)
-            maps.append(self._sampled_map(x, a, pairs, g.shape[1], classes, score))
+            maps.append(self._sampled_map(x, a, pairs, g.shape[1], fixed))
         return maps
 
-    def _sampled_map(self, x, maps, pairs, n_channels, classes, score):
+    def _sampled_map(self, x, maps, pairs, n_channels, target):
         "V = sum_m p(x * m) m / sum(m) over the chosen masks of each image, min-max normalised."
         size = x.shape[-2:]
         mask_of = lambda j: minmax(upsample(maps[pairs[j]], size))
-        scores = score_masked_inputs(self.model, x, mask_of, pairs // n_channels, classes, score,
+        scores = score_masked_inputs(self.model, x, mask_of, pairs // n_channels, target, 'probability',
                                      self.batch_size, self.progress, self.precision)
         total = x.new_zeros(len(x), size[0] * size[1], dtype=torch.float32)
         for chunk in torch.arange(len(pairs), device=x.device).split(inputs_per_pass(self.batch_size, x)):

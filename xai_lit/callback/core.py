@@ -102,7 +102,7 @@ class ExplanationHandler(Callback):
         self.restore()
         if self.explainer is not None:
             self.explain_maps = bind_explainer(self.explainer, self.learn.model, layer=self.layer, relu=False,
-                                          train=self.explain_mode == 'train')
+                                          explain_mode=self.explain_mode)
         if self.stats.names:
             self._stat_metrics = self.stats.metrics()
             self.learn.metrics = list(self.learn.metrics) + self._stat_metrics

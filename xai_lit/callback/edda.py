@@ -104,7 +104,7 @@ class EDDACallback(ExplanationHandler):
 
     def occlusion_maps(self, x: Tensor, y: Tensor) -> Tensor:
         "Maps (n, H, W) whose top-k and bottom-k pixels are occluded: the model's explanations."
-        with model_as_found(plain_model(self.learn.model), self.explain_mode == 'train'):
+        with model_as_found(plain_model(self.learn.model), self.explain_mode):
             return self.explain_maps(x, y if self.explain_target == 'label' else None)
 
     def augment(self, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:

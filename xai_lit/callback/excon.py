@@ -8,7 +8,7 @@ Docs: https://xai-lit.github.io/xai_lit/callback.excon.html.md"""
 from __future__ import annotations
 import torch, torch.nn as nn
 from torch import Tensor
-from ..core import model_as_found, topk_mask
+from ..core import model_as_found, salient_mask, threshold_mask
 from ..cam import GradCAM
 from ..models import excon_layer
 from .core import plain_model
@@ -24,25 +24,26 @@ class ExConCallback(SupConCallback):
     def __init__(self,
                  layer: str|nn.Module|None = None, # Layer to explain (None: `excon_layer(model)`, i.e. `EXCON_LAYERS` of the model's arch)
                  warmup_epochs: int = 0, # Epochs of plain SupCon before masked views are used
-                 keep: float = 0.5, # Keep pixels whose normalised saliency is above this
-                 keep_fraction: float|None = None, # Or keep this fraction of the most salient pixels
+                 threshold: float = 0.5, # Keep pixels whose normalised saliency is above this
+                 fraction: float|None = None, # Or keep this fraction of the most salient pixels (`core.salient_mask`)
                  fill: float = 0., # Value of the removed pixels (normalised space: 0 is the mean colour)
                  background: bool = True, # Rejected masked images become negative-only items
-                 background_copies: int|None = None, # Copies of each in the batch: 2, one per view batch (the reference), or 1 (None: 2 with batch='append', 1 with 'fixed')
-                 batch: str = 'append', # 'append' (reference) or 'fixed' (rejected masks replace a view, marked negative-only)
+                 background_copies: int|None = None, # Copies of each in the batch: 2, one per view batch (the reference), or 1 (None: 2 with rejected='append', 1 with 'replace')
+                 rejected: str = 'append', # Where rejected masked images go: 'append'ed to the batch (reference) or 'replace' a view (batch size fixed), negative-only
                  explain_mode: str = 'eval', # Explain and gate in 'eval' mode (ours) or 'train' mode (the reference)
                  explainer=GradCAM, # An Explainer class (bound to the model with `layer`), instance or callable
                  **kwargs, # Passed to `SupConCallback` (views, temperature, base_temperature, linear, linear_lr, ...)
                 ):
-        if batch not in ('append', 'fixed'): raise ValueError(f"batch: expected 'append' or 'fixed', got {batch!r}")
-        if keep_fraction is None and not 0 <= keep < 1: raise ValueError(f"keep: expected a value in [0, 1), got {keep}")
+        if rejected not in ('append', 'replace'): raise ValueError(f"rejected: expected 'append' or 'replace', got {rejected!r}")
+        if fraction is None and not 0 <= threshold < 1: raise ValueError(f"threshold: expected a value in [0, 1), got {threshold}")
+        if fraction is not None and not 0 < fraction <= 1: raise ValueError(f"fraction: expected a number in (0, 1], got {fraction}")
         if background_copies not in (None, 1, 2): raise ValueError(f"background_copies: expected 1, 2 or None, got {background_copies!r}")
         # a class with no layer is bound once the model is known (`before_fit`)
         super().__init__(explainer=None if layer is None else explainer, layer=layer, explain_mode=explain_mode, **kwargs)
         self.explainer, self.layer_arg = explainer, layer
-        self.warmup_epochs, self.keep, self.keep_fraction = warmup_epochs, keep, keep_fraction
-        self.fill, self.background, self.batch = fill, background, batch
-        self.background_copies = background_copies or (2 if batch == 'append' else 1)
+        self.warmup_epochs, self.threshold, self.fraction = warmup_epochs, threshold, fraction
+        self.fill, self.background, self.rejected = fill, background, rejected
+        self.background_copies = background_copies or (2 if rejected == 'append' else 1)
 
     def before_fit(self):
         "Resolve the layer (`excon_layer` of the model when none was given), then SupCon's `before_fit` binds the explainer."
@@ -53,13 +54,13 @@ class ExConCallback(SupConCallback):
     def masked_views(self, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
         "Each image masked by its own explanation of its label, and the keep masks (B, H, W)."
         maps = self.explain_maps(x, y)
-        keep = topk_mask(maps, self.keep_fraction) if self.keep_fraction is not None else maps > self.keep
+        keep = salient_mask(maps, self.fraction) if self.fraction is not None else threshold_mask(maps, self.threshold)
         return torch.where(keep[:, None], x, torch.full_like(x, self.fill)), keep
 
     def gate(self, masked: Tensor, y: Tensor) -> Tensor:
         "Whether the classifier still predicts the label on each masked image (no gradient, model left as found)."
         model = plain_model(self.learn.model)   # this process's images only, no DDP synchronisation
-        with torch.no_grad(), model_as_found(model, train=self.explain_mode == 'train'):
+        with torch.no_grad(), model_as_found(model, self.explain_mode):
             return model(masked).argmax(1) == y
 
     def make_views(self, x, y):
@@ -69,7 +70,7 @@ class ExConCallback(SupConCallback):
         rejected = ~accepted
         two = self.background and self.background_copies == 2
         no = lambda n: torch.zeros(n, dtype=torch.bool, device=x.device)
-        if self.batch == 'fixed':   # two views per image; a rejected image's views are its masked image, negative-only
+        if self.rejected == 'replace':   # two views per image; a rejected image's views are its masked image, negative-only
             first = masked if self.background else torch.where(accepted[:, None, None, None], masked, self.views(x))
             second = self.views(x)
             if two: second = torch.where(rejected[:, None, None, None], masked, second)
