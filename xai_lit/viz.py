@@ -7,15 +7,20 @@ Docs: https://xai-lit.github.io/xai_lit/viz.html.md"""
 # %% ../nbs/40_viz.ipynb #bfdd20c3
 from __future__ import annotations
 import inspect
+from collections import OrderedDict
+from contextlib import contextmanager
 from pathlib import Path
+import numpy as np
 import torch, torch.nn as nn
 from torch import Tensor
-import matplotlib.pyplot as plt
+import matplotlib, matplotlib.pyplot as plt
 from .core import atomic_write, plain_tensor, model_as_found, spatial_layers
+from .sise import block_layers
 from .metrics import curve_auc
 
 # %% auto #0
-__all__ = ['to_display', 'overlay', 'plot_maps', 'save_figure', 'plot_curves', 'plot_recorded', 'explorer_batch', 'Explorer']
+__all__ = ['EXPLORER_NUMBERS', 'to_display', 'overlay_array', 'overlay', 'plot_maps', 'save_figure', 'plot_curves',
+           'plot_recorded', 'block_output_layers', 'ExplorerImages', 'Explorer']
 
 # %% ../nbs/40_viz.ipynb #07caf39f
 def to_display(images: Tensor, # Images (B, 3, H, W) or (3, H, W)
@@ -28,6 +33,32 @@ def to_display(images: Tensor, # Images (B, 3, H, W) or (3, H, W)
         x = x * std + mean
     return x.clamp(0, 1)
 
+def overlay_array(image: Tensor, # One image (3, H, W) or a batch (B, 3, H, W), in [0, 1] (or normalised, with `stats`)
+                  saliency: Tensor, # Its map (H, W) or maps (B, H, W), in [0, 1]
+                  stats=None, # (mean, std) per channel if `image` is normalised, e.g. `dls.stats`
+                  alpha: float = 0.5, # Opacity of the map: `alpha`·colour + (1 − `alpha`)·image; pytorch-grad-cam's `image_weight` is 1 − `alpha`
+                  cmap='jet', # Matplotlib colour map (a name or a `Colormap`) of the map, quantised to 256 levels
+                  grey: bool = False, # Blend over a grey, contrast-stretched version of the image (what `overlay` draws)
+                  as_uint8: bool = True, # uint8 in 0..255 (True), or float32 in [0, 1]
+                 ) -> np.ndarray:
+    "The map coloured and blended over its image, as an (H, W, 3) array ((B, H, W, 3) for a batch): pytorch-grad-cam's `show_cam_on_image`."
+    if not 0 <= alpha <= 1: raise ValueError(f"alpha: expected a value in [0, 1], got {alpha}")
+    image = to_display(image, stats)
+    saliency = plain_tensor(saliency).detach().float().cpu()
+    if image.ndim not in (3, 4) or image.shape[-3] != 3:
+        raise ValueError(f"image: expected (3, H, W) or (B, 3, H, W), got {tuple(image.shape)}")
+    if saliency.shape != image.shape[:-3] + image.shape[-2:]:
+        raise ValueError(f"saliency: expected shape {tuple(image.shape[:-3] + image.shape[-2:])}, got {tuple(saliency.shape)}")
+    if not torch.isfinite(saliency).all(): raise ValueError("saliency: contains NaN or inf values")
+    if grey:   # the mean of the channels, stretched to [0, 1] per image, as `imshow(cmap='gray')` shows it
+        g = image.mean(-3, keepdim=True)
+        lo, hi = g.amin((-2, -1), keepdim=True), g.amax((-2, -1), keepdim=True)
+        image = ((g - lo) / (hi - lo).clamp_min(1e-12)).expand_as(image)
+    levels = (saliency.clamp(0, 1) * 255).to(torch.uint8).numpy()   # 256 levels, truncated, as pytorch-grad-cam does
+    colours = torch.from_numpy((matplotlib.colormaps[cmap] if isinstance(cmap, str) else cmap)(levels)[..., :3]).float()
+    blended = alpha * colours + (1 - alpha) * image.movedim(-3, -1)
+    return (blended * 255).to(torch.uint8).numpy() if as_uint8 else blended.numpy()
+
 def overlay(ax: plt.Axes, # Where to draw
             image: Tensor, # One image (3, H, W) in [0, 1]
             saliency: Tensor|None = None, # Its map (H, W) in [0, 1], drawn over a grey version of the image
@@ -35,15 +66,13 @@ def overlay(ax: plt.Axes, # Where to draw
             alpha: float = 0.5, # Opacity of the map
             cmap: str = 'jet', # Colour map of the map
             title: str|None = None, # Title of the panel
+            fontsize: float = 9, # Size of the title
            ) -> plt.Axes:
-    "Draw an image, or a saliency map over it, with the object's outline; no ticks."
+    "Draw an image, or a saliency map over it (`overlay_array` over grey), with the object's outline; no ticks."
     image = to_display(image)
-    if saliency is None: ax.imshow(image.permute(1, 2, 0))
-    else:
-        ax.imshow(image.mean(0), cmap='gray')
-        ax.imshow(plain_tensor(saliency).detach().float().cpu(), cmap=cmap, alpha=alpha, vmin=0, vmax=1)
+    ax.imshow(image.permute(1, 2, 0) if saliency is None else overlay_array(image, saliency, alpha=alpha, cmap=cmap, grey=True))
     if mask is not None: ax.contour(plain_tensor(mask).cpu().float(), levels=[0.5], colors='white', linewidths=0.8)
-    if title: ax.set_title(title, fontsize=9)
+    if title: ax.set_title(title, fontsize=fontsize)
     ax.set_xticks([]); ax.set_yticks([])
     return ax
 
@@ -120,91 +149,222 @@ def plot_recorded(recorder, # A fastai `Recorder` (`learn.recorder`) after `fit`
     return fig
 
 # %% ../nbs/40_viz.ipynb #8f506ee8
-def explorer_batch(images, # Images (B, 3, H, W); fastai DataLoaders (the validation set) or a DataLoader; image files or a folder
-                   masks: Tensor|None = None, # Ground-truth masks (B, H, W) of tensor images
-                   stats=None, # (mean, std) the images are (or, for files, are to be) normalised with
-                   size: int = 224, # Side image files are resized to
-                  ) -> tuple[Tensor, Tensor|None, tuple|None]:
-    "Images, masks and stats for the explorer from a tensor, a DataLoader (its first batch, with masks if its data has them) or files."
-    from xai_lit.data import read_images, batches_with_masks
-    if isinstance(images, Tensor): return plain_tensor(images), masks, stats
-    if hasattr(images, 'one_batch'):
-        stats = stats if stats is not None else getattr(images, 'stats', None)
-        dl = getattr(images, 'valid', images)
-        if getattr(dl.dataset, 'masks', None) is not None: x, _, masks = next(batches_with_masks(dl))
-        else: x = dl.one_batch()[0]
-        return plain_tensor(x), masks, stats
-    return read_images(images, size, stats), None, stats
+def block_output_layers(model: nn.Module, # The CNN
+                        x: Tensor, # An example batch; only its first image runs
+                       ) -> list[str]:
+    "The layers worth explaining, in forward order: each block's output before a spatial down-sampling (`block_layers`), and the last spatial layer."
+    spatial = spatial_layers(model, x)
+    try: blocks = set(block_layers(model, x))
+    except ValueError: return spatial
+    chosen = [n for n in spatial if n in blocks]
+    return chosen + [spatial[-1]] if spatial and spatial[-1] not in chosen else chosen or spatial
+
+def _normalize_stats(dl):
+    "(mean, std) of the first fastai `Normalize` among `dl`'s batch transforms, or None."
+    from fastai.data.transforms import Normalize
+    for t in getattr(getattr(dl, 'after_batch', None), 'fs', []):
+        if isinstance(t, Normalize): return t.mean.flatten().cpu(), t.std.flatten().cpu()
+
+class ExplorerImages:
+    "The explorer's images, read when asked for: `images[i]` -> (image (1, 3, H, W) as the model takes it, label or None, mask or None)."
+    def __init__(self,
+                 images, # Images (B, 3, H, W); fastai DataLoaders (their validation set) or one fastai DataLoader; image files or a folder
+                 labels=None, # True class of each tensor image (B,)
+                 masks: Tensor|None = None, # Ground-truth object masks (B, H, W); for a DataLoader, of its data set in order (default: the data set's `masks`)
+                 stats=None, # (mean, std) the images are (for files: are to be) normalised with; default: the DataLoaders' `stats` or `Normalize`
+                 size: int = 224, # Side image files are resized to
+                ):
+        from xai_lit.data import read_images
+        self.loader = None
+        if hasattr(images, 'one_batch'):
+            self.loader = getattr(images, 'valid', images)
+            for s in (stats, getattr(images, 'stats', None), _normalize_stats(self.loader)):
+                if s is not None: stats = s; break
+            self.n = len(self.loader.dataset)
+            if masks is None: masks = getattr(self.loader.dataset, 'masks', None)
+        else:
+            self.images = plain_tensor(images) if isinstance(images, Tensor) else read_images(images, size, stats)
+            self.n = len(self.images)
+        for name, v in (('labels', labels), ('masks', masks)):
+            if v is not None and len(v) != self.n: raise ValueError(f"{name}: expected {self.n}, one per image, got {len(v)}")
+        if self.n == 0: raise ValueError("images: no images")
+        self.labels, self.masks, self.stats = labels, masks, stats
+
+    def __len__(self): return self.n
+    def __getitem__(self, i: int):
+        if not 0 <= i < self.n: raise IndexError(f"image: {i} is not in 0..{self.n - 1}")
+        if self.loader is None: x, label = self.images[i][None], self.labels[i] if self.labels is not None else None
+        else: x, label = self._load(i)
+        if self.labels is not None and self.loader is not None: label = self.labels[i]
+        return x, None if label is None else int(label), None if self.masks is None else self.masks[i]
+
+    def _load(self, i):
+        "Item `i` of the loader's data set as the loader delivers it: its item and batch transforms, on its device."
+        from fastai.torch_core import to_device
+        dl = self.loader
+        batch = dl.do_batch([dl.do_item(i)])
+        if dl.device is not None: batch = to_device(batch, dl.device)
+        batch = dl.after_batch(batch)
+        return plain_tensor(batch[0]), plain_tensor(batch[1])[0] if len(batch) > 1 else None
+
+EXPLORER_NUMBERS = {   # field of `Explorer.last` -> (plain name, what it measures)
+    'probability': ('probability of the explained class', "the model's probability for the explained class on the whole image"),
+    'kept_probability': ('probability on the kept pixels', 'the same probability when only the pixels above the threshold are kept (the others set to the mean colour)'),
+    'kept_fraction': ('share of pixels kept', "the fraction of the image's pixels whose map value is above the threshold"),
+    'pointing': ('pointing game hit', "1 when the map's peak lies on the object, 0 when it does not (the share on the object when several pixels tie)"),
+    'energy': ('energy inside the object', "the share of the map's total that lies on the object (energy-based pointing game)"),
+}
 
 class Explorer:
     "An ipywidgets explorer of one model's explanations: image, explainer, layer, class and threshold."
     def __init__(self,
                  model: nn.Module, # The classifier
-                 images, # Images (B, 3, H, W) as the model takes them, fastai DataLoaders / a DataLoader, or image files / a folder
+                 images, # Images (B, 3, H, W) as the model takes them, fastai DataLoaders (the whole validation set) / a DataLoader, or image files / a folder
                  masks: Tensor|None = None, # Ground-truth object masks (B, H, W)
                  explainers: dict|None = None, # Name -> Explainer class (None: the four CAMs)
-                 classes: list[str]|None = None, # Class names
-                 stats=None, # (mean, std) if the images are normalised
-                 layers: list[str]|None = None, # Layers to offer (None: every layer with spatial output)
+                 classes: list[str]|None = None, # Class names (None: the DataLoaders' vocab, else the class indices)
+                 stats=None, # (mean, std) if the images are normalised (DataLoaders: found by itself)
+                 layers: list[str]|None = None, # Layers to offer (None: `block_output_layers`)
                  size: int = 224, # Side image files are resized to
+                 labels=None, # True class of each tensor image, shown beside the prediction
+                 all_layers: bool = False, # Offer every layer with a spatial output (the "all layers" box)
+                 figsize: tuple = (11, 4.2), # Size of the figure in inches
+                 fontsize: float = 12, # Size of the panels' titles
+                 cache_size: int = 256, # Maps kept, one per (image, explainer, layer, class)
                 ):
         import ipywidgets as w
         from xai_lit.cam import GradCAM, GradCAMPlusPlus, XGradCAM, LayerCAM
-        images, masks, stats = explorer_batch(images, masks, stats, size)
-        self.model, self.images, self.masks, self.stats = model, images, masks, stats
+        self.model, self.source = model, ExplorerImages(images, labels, masks, stats, size)
+        self.stats, self.figsize, self.fontsize, self.cache_size = self.source.stats, figsize, fontsize, cache_size
         self.explainers = explainers or {'Grad-CAM': GradCAM, 'Grad-CAM++': GradCAMPlusPlus, 'XGrad-CAM': XGradCAM, 'Layer-CAM': LayerCAM}
-        layers = layers or spatial_layers(model, self.images)
-        with torch.no_grad(), model_as_found(model): n_classes = model(self.images[:1]).shape[1]
-        self.classes = classes or [str(i) for i in range(n_classes)]
-        self.image = w.IntSlider(0, 0, len(images) - 1, description='image')
+        self._maps, self._images, self._instances, self._holding = OrderedDict(), OrderedDict(), {}, False
+        x = self._image(0)[0]
+        self.spatial_layers = spatial_layers(model, x)
+        self.block_layers = list(layers or block_output_layers(model, x))
+        with torch.no_grad(), model_as_found(model): n_classes = model(x).shape[1]
+        vocab = getattr(images, 'vocab', None) if hasattr(images, 'one_batch') else None
+        self.classes = [str(c) for c in (classes if classes is not None else vocab if vocab is not None else range(n_classes))]
+        if len(self.classes) != n_classes: raise ValueError(f"classes: the model has {n_classes} classes, got {len(self.classes)} names")
+        wide = dict(style=dict(description_width='initial'))
+        self.image = w.IntSlider(0, 0, len(self.source) - 1, description=f'image (of {len(self.source)})', continuous_update=False, **wide)
         self.explainer = w.Dropdown(options=list(self.explainers), description='explainer')
-        self.layer = w.Dropdown(options=layers, value=layers[-1], description='layer')
-        self.target = w.Dropdown(options=[('predicted', -1)] + [(c, i) for i, c in enumerate(self.classes)], value=-1, description='class')
-        self.threshold = w.FloatSlider(0.5, min=0, max=1, step=0.05, description='threshold')
-        self.output, self.numbers = w.Output(), w.HTML()
+        self.layer = w.Dropdown(options=self.block_layers, value=self.block_layers[-1], description='layer')
+        self.all_layers = w.Checkbox(all_layers, description='all layers', indent=False, layout=dict(width='auto'))
+        self.target = w.Dropdown(options=[('predicted class', -1)] + [(c, i) for i, c in enumerate(self.classes)], value=-1, description='explain')
+        self.threshold = w.FloatSlider(0.5, min=0, max=1, step=0.05, description='threshold', continuous_update=False)
+        self.labels, self.numbers, self.output = w.HTML(), w.HTML(), w.Output()
         for control in (self.image, self.explainer, self.layer, self.target, self.threshold):
-            control.observe(lambda change: self.update(), names='value')
-        self.widget = w.VBox([w.HBox([self.image, self.explainer, self.layer]), w.HBox([self.target, self.threshold]),
-                              self.numbers, self.output])
+            control.observe(lambda change: self._holding or self.update(), names='value')
+        self.all_layers.observe(lambda change: self._offer_layers(), names='value')
+        self._widget, self._shown = w.VBox([w.HBox([self.image, self.explainer, self.layer, self.all_layers]),
+                                            w.HBox([self.target, self.threshold]), self.labels, self.output, self.numbers]), False
+        for name in ('image', 'explainer', 'layer', 'all_layers', 'target', 'threshold', 'labels', 'numbers', 'output'):
+            getattr(self, name).add_class(f'xai-explorer-{name}')   # names for styling and for browser tests
+        if all_layers: self._offer_layers(redraw=False)
         self.update()
 
-    def _explainer(self):
-        cls = self.explainers[self.explainer.value]
-        takes_layer = 'layer' in inspect.signature(cls.__init__).parameters
+    @contextmanager
+    def _held(self):
+        "Change widgets without a redraw for each change."
+        self._holding = True
+        try: yield
+        finally: self._holding = False
+
+    def _offer_layers(self, redraw: bool = True):
+        "Offer every spatial layer or the block outputs, keeping the chosen layer when it is offered."
+        options = self.spatial_layers if self.all_layers.value else self.block_layers
+        current = self.layer.value
+        with self._held(): self.layer.options, self.layer.value = options, current if current in options else options[-1]
+        if redraw: self.update()
+
+    def _cached(self, cache: OrderedDict, key, compute, size: int):
+        "`cache[key]`, computed on a miss; the least recently used entries go beyond `size`."
+        if key in cache: cache.move_to_end(key)
+        else:
+            cache[key] = compute()
+            while len(cache) > size: cache.popitem(last=False)
+        return cache[key]
+
+    def _image(self, i: int):
+        "Image `i` on the model's device, its label and mask, and the model's probabilities on it."
+        def load():
+            x, label, mask = self.source[i]
+            device = next(self.model.parameters(), torch.empty(0)).device
+            x = x.to(device)
+            with torch.no_grad(), model_as_found(self.model): probs = torch.softmax(self.model(x).float(), 1)[0]
+            return x, label, mask, probs
+        return self._cached(self._images, i, load, 64)
+
+    def _layer_name(self):
+        "The chosen layer, or None when the chosen explainer takes no layer."
+        takes_layer = 'layer' in inspect.signature(self.explainers[self.explainer.value].__init__).parameters
         self.layer.disabled = not takes_layer
-        return cls(self.model, self.layer.value) if takes_layer else cls(self.model)
+        return self.layer.value if takes_layer else None
+
+    def explanation(self, i: int, cls: int) -> Tensor:
+        "The chosen explainer's map (H, W) of image `i` for class `cls` at the chosen layer; computed once per (image, explainer, layer, class)."
+        name, layer = self.explainer.value, self._layer_name()
+        def explain():
+            key = (name, layer)
+            if key not in self._instances:
+                cls_ = self.explainers[name]
+                self._instances[key] = cls_(self.model, layer) if layer is not None else cls_(self.model)
+            return self._instances[key](self._image(i)[0], cls)[0]
+        return self._cached(self._maps, (i, name, layer, cls), explain, self.cache_size)
 
     def update(self):
-        "Recompute the map of the chosen image and redraw."
+        "Redraw for the chosen image, explainer, layer, class and threshold; explains only what was not explained before."
         from IPython.display import display
         from xai_lit.metrics import pointing_game, energy_pointing_game
-        i, x = self.image.value, self.images[self.image.value][None]
-        target = None if self.target.value < 0 else self.target.value
-        saliency = self._explainer()(x, target)
+        i = self.image.value
+        x, label, mask, probs = self._image(i)
+        predicted = int(probs.argmax())
+        cls = predicted if self.target.value < 0 else self.target.value
+        saliency = self.explanation(i, cls)
         keep = saliency > self.threshold.value
-        kept = torch.where(keep[:, None], x, torch.zeros_like(x))
-        with torch.no_grad(), model_as_found(self.model):
-            probs = torch.softmax(self.model(torch.cat([x, kept])), 1)
-        cls = int(probs[0].argmax()) if target is None else target
-        numbers = dict(explainer=self.explainer.value, layer=self.layer.value, image=i, target=cls,
-                       probability=probs[0, cls].item(), kept_probability=probs[1, cls].item(),
-                       kept_fraction=keep.float().mean().item())
-        mask = self.masks[i] if self.masks is not None else None
+        kept = torch.where(keep[None, None], x, torch.zeros_like(x))
+        with torch.no_grad(), model_as_found(self.model): kept_probs = torch.softmax(self.model(kept).float(), 1)[0]
+        numbers = dict(probability=probs[cls].item(), kept_probability=kept_probs[cls].item(), kept_fraction=keep.float().mean().item())
         if mask is not None:
-            numbers.update(pointing=pointing_game(saliency, mask[None])[0].item(), energy=energy_pointing_game(saliency, mask[None])[0].item())
-        self.last = dict(numbers, maps=saliency[0])
-        shown = {k: v for k, v in numbers.items() if k not in ('explainer', 'layer', 'image')}
-        shown['target'] = self.classes[cls]
-        self.numbers.value = ' &nbsp; '.join(f'{k}: <b>{v:.3f}</b>' if isinstance(v, float) else f'{k}: <b>{v}</b>' for k, v in shown.items())
-        fig, axs = plt.subplots(1, 3, figsize=(7.5, 2.6))
+            mask = mask.to(saliency.device)
+            numbers.update(pointing=pointing_game(saliency[None], mask[None])[0].item(), energy=energy_pointing_game(saliency[None], mask[None])[0].item())
+        layer = self._layer_name()
+        self.last = dict(image=i, explainer=self.explainer.value, layer=layer, label=label, predicted=predicted, target=cls,
+                         **numbers, maps=saliency)
+        name = self.classes
+        true = '<i>unknown</i>' if label is None else f'<b>{name[label]}</b>'
+        verdict = '' if label is None else ' (right)' if predicted == label else ' (wrong)'
+        why = 'the predicted class' if self.target.value < 0 else 'picked'
+        self.labels.value = (f'<span style="font-size:1.1em">true class: {true} &nbsp;&nbsp; '
+                             f'predicted: <b>{name[predicted]}</b> ({probs[predicted]:.2f}){verdict} &nbsp;&nbsp; '
+                             f'explained: <b>{name[cls]}</b> ({why})</span>')
+        rows = ''.join(f'<tr><td>{EXPLORER_NUMBERS[k][0]}</td><td style="text-align:right; padding:0 1em"><b>{v:.3f}</b></td>'
+                       f'<td style="color:#666">{EXPLORER_NUMBERS[k][1]}</td></tr>' for k, v in numbers.items())
+        self.numbers.value = f'<table>{rows}</table>'
+        fig, axs = plt.subplots(1, 3, figsize=self.figsize)
         image = to_display(x[0], self.stats)
-        overlay(axs[0], image, title=self.classes[cls])
-        overlay(axs[1], image, saliency[0], mask, title=f'{self.explainer.value} @ {self.layer.value}')
-        overlay(axs[2], to_display(kept[0], self.stats), title=f'kept > {self.threshold.value:.2f}')
+        first = f'image {i}' + ('' if label is None else f' · true class: {name[label]}')
+        overlay(axs[0], image, title=f'{first}\npredicted: {name[predicted]} ({probs[predicted]:.2f})', fontsize=self.fontsize)
+        overlay(axs[1], image, saliency, mask, title=f'{self.explainer.value} map of {name[cls]}' + (f'\nat {layer}' if layer else ''),
+                fontsize=self.fontsize)
+        overlay(axs[2], to_display(kept[0], self.stats), title=f'kept: map > {self.threshold.value:.2f}\n'
+                f'{numbers["kept_fraction"]:.0%} of the pixels; p({name[cls]}) = {numbers["kept_probability"]:.2f}', fontsize=self.fontsize)
+        fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.84, wspace=0.05)   # fixed: quicker than tight_layout
         plt.close(fig)
-        with self.output:
-            self.output.clear_output(wait=True); display(fig)
         self.figure = fig
+        if self._shown: self._show_figure()
+
+    def _show_figure(self):
+        "Put the figure (as PNG) in the output widget."
+        from IPython.display import display
+        with self.output:
+            self.output.clear_output(wait=True); display(self.figure)
+
+    @property
+    def widget(self):
+        "The widgets; from the first time they are asked for (to be shown), each redraw renders the figure into them."
+        if not self._shown: self._shown = True; self._show_figure()
+        return self._widget
 
     def _ipython_display_(self):
         from IPython.display import display
