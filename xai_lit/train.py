@@ -72,7 +72,7 @@ def method_learner(dls, # fastai `DataLoaders` of (image, label) batches
                    cbs=None, # More callbacks
                    opt_func=Adam, # fastai optimiser
                    wd=None, # Weight decay (None: fastai's default)
-                   **kwargs, # Passed to the method's callback (e.g. warmup_epochs, p, k, batch)
+                   **kwargs, # Passed to the method's callback (e.g. warmup_epochs, p, fraction, rejected)
                   ) -> Learner:
     "A `Learner` that trains `arch` on `dls` with `method`; its model returns logits, so it is what explainers explain."
     model = method_model(method, arch, dls.c, seed=seed, **(model_kwargs or {}))
@@ -121,9 +121,11 @@ class Recipe:
 
 _excon = dict(method='excon', arch='resnet50', epochs=200, lr=0.5, wd=1e-4, source='ExCon README (official code)')
 
-def _as_is(x: Tensor) -> Tensor:
+class _AsIs:
     "The images unchanged: the views the reference's classifier trains on for Tiny ImageNet (main_ce.py l.194-195)."
-    return x
+    def __call__(self, x: Tensor) -> Tensor: return x
+    def __repr__(self): return 'as_is'   # how recipe tables show it
+_as_is = _AsIs()
 
 _edda = dict(arch='resnet18', epochs=200, bs=128, lr=0.1, wd=5e-4, augment=True,
              source="our choice: the EDDA paper's schedule is not known to us")
