@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch, torch.nn as nn
 from torch import Tensor
+from fastcore.basics import patch
 import matplotlib, matplotlib.pyplot as plt
 from .core import atomic_write, plain_tensor, model_as_found, spatial_layers
 from .sise import block_layers
@@ -59,6 +60,7 @@ def overlay_array(image: Tensor, # One image (3, H, W) or a batch (B, 3, H, W), 
     blended = alpha * colours + (1 - alpha) * image.movedim(-3, -1)
     return (blended * 255).to(torch.uint8).numpy() if as_uint8 else blended.numpy()
 
+# %% ../nbs/40_viz.ipynb #832bff5f
 def overlay(ax: plt.Axes, # Where to draw
             image: Tensor, # One image (3, H, W) in [0, 1]
             saliency: Tensor|None = None, # Its map (H, W) in [0, 1], drawn over a grey version of the image
@@ -99,6 +101,7 @@ def plot_maps(images: Tensor, # Images (B, 3, H, W) in [0, 1] (or normalised, wi
     fig.tight_layout()
     return fig
 
+# %% ../nbs/40_viz.ipynb #6fdd3b48
 def save_figure(fig: plt.Figure, # The figure to save
                 path: str|Path, # Where; the format follows the suffix
                 **kwargs, # Passed to `Figure.savefig`
@@ -148,7 +151,7 @@ def plot_recorded(recorder, # A fastai `Recorder` (`learn.recorder`) after `fit`
     fig.tight_layout()
     return fig
 
-# %% ../nbs/40_viz.ipynb #8f506ee8
+# %% ../nbs/40_viz.ipynb #04e01193
 def block_output_layers(model: nn.Module, # The CNN
                         x: Tensor, # An example batch; only its first image runs
                        ) -> list[str]:
@@ -165,6 +168,7 @@ def _normalize_stats(dl):
     for t in getattr(getattr(dl, 'after_batch', None), 'fs', []):
         if isinstance(t, Normalize): return t.mean.flatten().cpu(), t.std.flatten().cpu()
 
+# %% ../nbs/40_viz.ipynb #262d2aa4
 class ExplorerImages:
     "The explorer's images, read when asked for: `images[i]` -> (image (1, 3, H, W) as the model takes it, label or None, mask or None)."
     def __init__(self,
@@ -207,6 +211,7 @@ class ExplorerImages:
         batch = dl.after_batch(batch)
         return plain_tensor(batch[0]), plain_tensor(batch[1])[0] if len(batch) > 1 else None
 
+# %% ../nbs/40_viz.ipynb #f39ca1b4
 EXPLORER_NUMBERS = {   # field of `Explorer.last` -> (plain name, what it measures)
     'probability': ('probability of the explained class', "the model's probability for the explained class on the whole image"),
     'kept_probability': ('probability on the kept pixels', 'the same probability when only the pixels above the threshold are kept (the others set to the mean colour)'),
@@ -215,6 +220,7 @@ EXPLORER_NUMBERS = {   # field of `Explorer.last` -> (plain name, what it measur
     'energy': ('energy inside the object', "the share of the map's total that lies on the object (energy-based pointing game)"),
 }
 
+# %% ../nbs/40_viz.ipynb #57d0a0a5
 class Explorer:
     "An ipywidgets explorer of one model's explanations: image, explainer, layer, class and threshold."
     def __init__(self,
@@ -232,7 +238,6 @@ class Explorer:
                  fontsize: float = 12, # Size of the panels' titles
                  cache_size: int = 256, # Maps kept, one per (image, explainer, layer, class)
                 ):
-        import ipywidgets as w
         from xai_lit.cam import GradCAM, GradCAMPlusPlus, XGradCAM, LayerCAM
         self.model, self.source = model, ExplorerImages(images, labels, masks, stats, size)
         self.stats, self.figsize, self.fontsize, self.cache_size = self.source.stats, figsize, fontsize, cache_size
@@ -245,127 +250,158 @@ class Explorer:
         vocab = getattr(images, 'vocab', None) if hasattr(images, 'one_batch') else None
         self.classes = [str(c) for c in (classes if classes is not None else vocab if vocab is not None else range(n_classes))]
         if len(self.classes) != n_classes: raise ValueError(f"classes: the model has {n_classes} classes, got {len(self.classes)} names")
-        wide = dict(style=dict(description_width='initial'))
-        self.image = w.IntSlider(0, 0, len(self.source) - 1, description=f'image (of {len(self.source)})', continuous_update=False, **wide)
-        self.explainer = w.Dropdown(options=list(self.explainers), description='explainer')
-        self.layer = w.Dropdown(options=self.block_layers, value=self.block_layers[-1], description='layer')
-        self.all_layers = w.Checkbox(all_layers, description='all layers', indent=False, layout=dict(width='auto'))
-        self.target = w.Dropdown(options=[('predicted class', -1)] + [(c, i) for i, c in enumerate(self.classes)], value=-1, description='explain')
-        self.threshold = w.FloatSlider(0.5, min=0, max=1, step=0.05, description='threshold', continuous_update=False)
-        self.labels, self.numbers, self.output = w.HTML(), w.HTML(), w.Output()
-        for control in (self.image, self.explainer, self.layer, self.target, self.threshold):
-            control.observe(lambda change: self._holding or self.update(), names='value')
-        self.all_layers.observe(lambda change: self._offer_layers(), names='value')
-        self._widget, self._shown = w.VBox([w.HBox([self.image, self.explainer, self.layer, self.all_layers]),
-                                            w.HBox([self.target, self.threshold]), self.labels, self.output, self.numbers]), False
-        for name in ('image', 'explainer', 'layer', 'all_layers', 'target', 'threshold', 'labels', 'numbers', 'output'):
-            getattr(self, name).add_class(f'xai-explorer-{name}')   # names for styling and for browser tests
+        self._make_widgets(all_layers)
         if all_layers: self._offer_layers(redraw=False)
         self.update()
 
-    @contextmanager
-    def _held(self):
-        "Change widgets without a redraw for each change."
-        self._holding = True
-        try: yield
-        finally: self._holding = False
+# %% ../nbs/40_viz.ipynb #7cf8662d
+@patch
+def _make_widgets(self:Explorer, all_layers: bool):
+    "The controls, the labels, the output the figure goes to, and the numbers; changing a control redraws."
+    import ipywidgets as w
+    wide = dict(style=dict(description_width='initial'))
+    self.image = w.IntSlider(0, 0, len(self.source) - 1, description=f'image (of {len(self.source)})', continuous_update=False, **wide)
+    self.explainer = w.Dropdown(options=list(self.explainers), description='explainer')
+    self.layer = w.Dropdown(options=self.block_layers, value=self.block_layers[-1], description='layer')
+    self.all_layers = w.Checkbox(all_layers, description='all layers', indent=False, layout=dict(width='auto'))
+    self.target = w.Dropdown(options=[('predicted class', -1)] + [(c, i) for i, c in enumerate(self.classes)], value=-1, description='explain')
+    self.threshold = w.FloatSlider(0.5, min=0, max=1, step=0.05, description='threshold', continuous_update=False)
+    self.labels, self.numbers, self.output = w.HTML(), w.HTML(), w.Output()
+    for control in (self.image, self.explainer, self.layer, self.target, self.threshold):
+        control.observe(lambda change: self._holding or self.update(), names='value')
+    self.all_layers.observe(lambda change: self._offer_layers(), names='value')
+    self._widget, self._shown = w.VBox([w.HBox([self.image, self.explainer, self.layer, self.all_layers]),
+                                        w.HBox([self.target, self.threshold]), self.labels, self.output, self.numbers]), False
+    for name in ('image', 'explainer', 'layer', 'all_layers', 'target', 'threshold', 'labels', 'numbers', 'output'):
+        getattr(self, name).add_class(f'xai-explorer-{name}')   # names for styling and for browser tests
 
-    def _offer_layers(self, redraw: bool = True):
-        "Offer every spatial layer or the block outputs, keeping the chosen layer when it is offered."
-        options = self.spatial_layers if self.all_layers.value else self.block_layers
-        current = self.layer.value
-        with self._held(): self.layer.options, self.layer.value = options, current if current in options else options[-1]
-        if redraw: self.update()
+@patch
+@contextmanager
+def _held(self:Explorer):
+    "Change widgets without a redraw for each change."
+    self._holding = True
+    try: yield
+    finally: self._holding = False
 
-    def _cached(self, cache: OrderedDict, key, compute, size: int):
-        "`cache[key]`, computed on a miss; the least recently used entries go beyond `size`."
-        if key in cache: cache.move_to_end(key)
-        else:
-            cache[key] = compute()
-            while len(cache) > size: cache.popitem(last=False)
-        return cache[key]
+@patch
+def _offer_layers(self:Explorer, redraw: bool = True):
+    "Offer every spatial layer or the block outputs, keeping the chosen layer when it is offered."
+    options = self.spatial_layers if self.all_layers.value else self.block_layers
+    current = self.layer.value
+    with self._held(): self.layer.options, self.layer.value = options, current if current in options else options[-1]
+    if redraw: self.update()
 
-    def _image(self, i: int):
-        "Image `i` on the model's device, its label and mask, and the model's probabilities on it."
-        def load():
-            x, label, mask = self.source[i]
-            device = next(self.model.parameters(), torch.empty(0)).device
-            x = x.to(device)
-            with torch.no_grad(), model_as_found(self.model): probs = torch.softmax(self.model(x).float(), 1)[0]
-            return x, label, mask, probs
-        return self._cached(self._images, i, load, 64)
+# %% ../nbs/40_viz.ipynb #71363dbd
+@patch
+def _cached(self:Explorer, cache: OrderedDict, key, compute, size: int):
+    "`cache[key]`, computed on a miss; the least recently used entries go beyond `size`."
+    if key in cache: cache.move_to_end(key)
+    else:
+        cache[key] = compute()
+        while len(cache) > size: cache.popitem(last=False)
+    return cache[key]
 
-    def _layer_name(self):
-        "The chosen layer, or None when the chosen explainer takes no layer."
-        takes_layer = 'layer' in inspect.signature(self.explainers[self.explainer.value].__init__).parameters
-        self.layer.disabled = not takes_layer
-        return self.layer.value if takes_layer else None
+@patch
+def _image(self:Explorer, i: int):
+    "Image `i` on the model's device, its label and mask, and the model's probabilities on it."
+    def load():
+        x, label, mask = self.source[i]
+        device = next(self.model.parameters(), torch.empty(0)).device
+        x = x.to(device)
+        with torch.no_grad(), model_as_found(self.model): probs = torch.softmax(self.model(x).float(), 1)[0]
+        return x, label, mask, probs
+    return self._cached(self._images, i, load, 64)
 
-    def explanation(self, i: int, cls: int) -> Tensor:
-        "The chosen explainer's map (H, W) of image `i` for class `cls` at the chosen layer; computed once per (image, explainer, layer, class)."
-        name, layer = self.explainer.value, self._layer_name()
-        def explain():
-            key = (name, layer)
-            if key not in self._instances:
-                cls_ = self.explainers[name]
-                self._instances[key] = cls_(self.model, layer) if layer is not None else cls_(self.model)
-            return self._instances[key](self._image(i)[0], cls)[0]
-        return self._cached(self._maps, (i, name, layer, cls), explain, self.cache_size)
+@patch
+def _layer_name(self:Explorer):
+    "The chosen layer, or None when the chosen explainer takes no layer."
+    takes_layer = 'layer' in inspect.signature(self.explainers[self.explainer.value].__init__).parameters
+    self.layer.disabled = not takes_layer
+    return self.layer.value if takes_layer else None
 
-    def update(self):
-        "Redraw for the chosen image, explainer, layer, class and threshold; explains only what was not explained before."
-        from IPython.display import display
-        from xai_lit.metrics import pointing_game, energy_pointing_game
-        i = self.image.value
-        x, label, mask, probs = self._image(i)
-        predicted = int(probs.argmax())
-        cls = predicted if self.target.value < 0 else self.target.value
-        saliency = self.explanation(i, cls)
-        keep = saliency > self.threshold.value
-        kept = torch.where(keep[None, None], x, torch.zeros_like(x))
-        with torch.no_grad(), model_as_found(self.model): kept_probs = torch.softmax(self.model(kept).float(), 1)[0]
-        numbers = dict(probability=probs[cls].item(), kept_probability=kept_probs[cls].item(), kept_fraction=keep.float().mean().item())
-        if mask is not None:
-            mask = mask.to(saliency.device)
-            numbers.update(pointing=pointing_game(saliency[None], mask[None])[0].item(), energy=energy_pointing_game(saliency[None], mask[None])[0].item())
-        layer = self._layer_name()
-        self.last = dict(image=i, explainer=self.explainer.value, layer=layer, label=label, predicted=predicted, target=cls,
-                         **numbers, maps=saliency)
-        name = self.classes
-        true = '<i>unknown</i>' if label is None else f'<b>{name[label]}</b>'
-        verdict = '' if label is None else ' (right)' if predicted == label else ' (wrong)'
-        why = 'the predicted class' if self.target.value < 0 else 'picked'
-        self.labels.value = (f'<span style="font-size:1.1em">true class: {true} &nbsp;&nbsp; '
-                             f'predicted: <b>{name[predicted]}</b> ({probs[predicted]:.2f}){verdict} &nbsp;&nbsp; '
-                             f'explained: <b>{name[cls]}</b> ({why})</span>')
-        rows = ''.join(f'<tr><td>{EXPLORER_NUMBERS[k][0]}</td><td style="text-align:right; padding:0 1em"><b>{v:.3f}</b></td>'
-                       f'<td style="color:#666">{EXPLORER_NUMBERS[k][1]}</td></tr>' for k, v in numbers.items())
-        self.numbers.value = f'<table>{rows}</table>'
-        fig, axs = plt.subplots(1, 3, figsize=self.figsize)
-        image = to_display(x[0], self.stats)
-        first = f'image {i}' + ('' if label is None else f' · true class: {name[label]}')
-        overlay(axs[0], image, title=f'{first}\npredicted: {name[predicted]} ({probs[predicted]:.2f})', fontsize=self.fontsize)
-        overlay(axs[1], image, saliency, mask, title=f'{self.explainer.value} map of {name[cls]}' + (f'\nat {layer}' if layer else ''),
-                fontsize=self.fontsize)
-        overlay(axs[2], to_display(kept[0], self.stats), title=f'kept: map > {self.threshold.value:.2f}\n'
-                f'{numbers["kept_fraction"]:.0%} of the pixels; p({name[cls]}) = {numbers["kept_probability"]:.2f}', fontsize=self.fontsize)
-        fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.84, wspace=0.05)   # fixed: quicker than tight_layout
-        plt.close(fig)
-        self.figure = fig
-        if self._shown: self._show_figure()
+@patch
+def explanation(self:Explorer, i: int, cls: int) -> Tensor:
+    "The chosen explainer's map (H, W) of image `i` for class `cls` at the chosen layer; computed once per (image, explainer, layer, class)."
+    name, layer = self.explainer.value, self._layer_name()
+    def explain():
+        key = (name, layer)
+        if key not in self._instances:
+            cls_ = self.explainers[name]
+            self._instances[key] = cls_(self.model, layer) if layer is not None else cls_(self.model)
+        return self._instances[key](self._image(i)[0], cls)[0]
+    return self._cached(self._maps, (i, name, layer, cls), explain, self.cache_size)
 
-    def _show_figure(self):
-        "Put the figure (as PNG) in the output widget."
-        from IPython.display import display
-        with self.output:
-            self.output.clear_output(wait=True); display(self.figure)
+# %% ../nbs/40_viz.ipynb #692579ed
+@patch
+def update(self:Explorer):
+    "Redraw for the chosen image, explainer, layer, class and threshold; explains only what was not explained before."
+    from xai_lit.metrics import pointing_game, energy_pointing_game
+    i = self.image.value
+    x, label, mask, probs = self._image(i)
+    predicted = int(probs.argmax())
+    cls = predicted if self.target.value < 0 else self.target.value
+    saliency = self.explanation(i, cls)
+    keep = saliency > self.threshold.value
+    kept = torch.where(keep[None, None], x, torch.zeros_like(x))
+    with torch.no_grad(), model_as_found(self.model): kept_probs = torch.softmax(self.model(kept).float(), 1)[0]
+    numbers = dict(probability=probs[cls].item(), kept_probability=kept_probs[cls].item(), kept_fraction=keep.float().mean().item())
+    if mask is not None:
+        mask = mask.to(saliency.device)
+        numbers.update(pointing=pointing_game(saliency[None], mask[None])[0].item(), energy=energy_pointing_game(saliency[None], mask[None])[0].item())
+    layer = self._layer_name()
+    self.last = dict(image=i, explainer=self.explainer.value, layer=layer, label=label, predicted=predicted, target=cls,
+                     **numbers, maps=saliency)
+    self._describe(probs, numbers)
+    self._draw(x, kept, mask, probs)
+    if self._shown: self._show_figure()
 
-    @property
-    def widget(self):
-        "The widgets; from the first time they are asked for (to be shown), each redraw renders the figure into them."
-        if not self._shown: self._shown = True; self._show_figure()
-        return self._widget
+# %% ../nbs/40_viz.ipynb #f5e87917
+@patch
+def _describe(self:Explorer, probs: Tensor, numbers: dict):
+    "For `self.last`: the true, predicted and explained class above the figure, and the table of `numbers` below it."
+    name, label, predicted, cls = self.classes, self.last['label'], self.last['predicted'], self.last['target']
+    true = '<i>unknown</i>' if label is None else f'<b>{name[label]}</b>'
+    verdict = '' if label is None else ' (right)' if predicted == label else ' (wrong)'
+    why = 'the predicted class' if self.target.value < 0 else 'picked'
+    self.labels.value = (f'<span style="font-size:1.1em">true class: {true} &nbsp;&nbsp; '
+                         f'predicted: <b>{name[predicted]}</b> ({probs[predicted]:.2f}){verdict} &nbsp;&nbsp; '
+                         f'explained: <b>{name[cls]}</b> ({why})</span>')
+    rows = ''.join(f'<tr><td>{EXPLORER_NUMBERS[k][0]}</td><td style="text-align:right; padding:0 1em"><b>{v:.3f}</b></td>'
+                   f'<td style="color:#666">{EXPLORER_NUMBERS[k][1]}</td></tr>' for k, v in numbers.items())
+    self.numbers.value = f'<table>{rows}</table>'
 
-    def _ipython_display_(self):
-        from IPython.display import display
-        display(self.widget)
+@patch
+def _draw(self:Explorer, x: Tensor, kept: Tensor, mask: Tensor|None, probs: Tensor):
+    "`self.figure` for `self.last`: the image, the map over it, and the pixels the threshold keeps."
+    name, last = self.classes, self.last
+    i, label, predicted, cls, layer = (last[k] for k in ('image', 'label', 'predicted', 'target', 'layer'))
+    fig, axs = plt.subplots(1, 3, figsize=self.figsize)
+    image = to_display(x[0], self.stats)
+    first = f'image {i}' + ('' if label is None else f' · true class: {name[label]}')
+    overlay(axs[0], image, title=f'{first}\npredicted: {name[predicted]} ({probs[predicted]:.2f})', fontsize=self.fontsize)
+    overlay(axs[1], image, last['maps'], mask, title=f'{last["explainer"]} map of {name[cls]}' + (f'\nat {layer}' if layer else ''),
+            fontsize=self.fontsize)
+    overlay(axs[2], to_display(kept[0], self.stats), title=f'kept: map > {self.threshold.value:.2f}\n'
+            f'{last["kept_fraction"]:.0%} of the pixels; p({name[cls]}) = {last["kept_probability"]:.2f}', fontsize=self.fontsize)
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.84, wspace=0.05)   # fixed: quicker than tight_layout
+    plt.close(fig)
+    self.figure = fig
+
+# %% ../nbs/40_viz.ipynb #16bc79c1
+@patch
+def _show_figure(self:Explorer):
+    "Put the figure (as PNG) in the output widget."
+    from IPython.display import display
+    with self.output:
+        self.output.clear_output(wait=True); display(self.figure)
+
+@patch(as_prop=True)
+def widget(self:Explorer):
+    "The widgets; from the first time they are asked for (to be shown), each redraw renders the figure into them."
+    if not self._shown: self._shown = True; self._show_figure()
+    return self._widget
+
+@patch
+def _ipython_display_(self:Explorer):
+    from IPython.display import display
+    display(self.widget)
