@@ -15,13 +15,14 @@ if TYPE_CHECKING: import torch.nn as nn, pandas as pd; from torch import Tensor
 
 # %% auto #0
 __all__ = ['EXPLAINERS', 'TITLES', 'LAYERLESS', 'DEMO_SETTINGS', 'DEMO_METHODS', 'PROGRESS_MODES', 'REPORT_MANIFEST', 'LOSSES',
-           'METHOD_CALLBACKS', 'RESULTS_HEADER', 'positive_int', 'non_negative_int', 'positive_float', 'METHOD_NAMES',
-           'RECIPE_NAMES', 'ARCH_NAMES', 'MAX_PIXELS', 'PRECISION_CHOICES', 'THIRD_PARTY_WARNINGS', 'library',
+           'MAX_PIXELS', 'METHOD_CALLBACKS', 'RESULTS_HEADER', 'positive_int', 'non_negative_int', 'positive_float',
+           'METHOD_NAMES', 'RECIPE_NAMES', 'ARCH_NAMES', 'PRECISION_CHOICES', 'THIRD_PARTY_WARNINGS', 'library',
            'explainer_class', 'make_explainer', 'progress_mode', 'fit_progress', 'train_methods', 'compare_methods',
            'with_se', 'se_table', 'write_report', 'UsageError', 'report_leftovers', 'write_manifest', 'check_creatable',
-           'check_out_folder', 'check_out_file', 'replace_folder', 'run_demo', 'save_checkpoint', 'load_model',
-           'figure_names', 'cmd_explain', 'accepted_options', 'parse_options', 'cmd_train', 'cmd_evaluate',
-           'bench_folder', 'cmd_bench', 'cmd_demo', 'parser', 'third_party_warnings_hidden', 'main']
+           'check_out_folder', 'check_out_file', 'replace_folder', 'run_demo', 'save_checkpoint', 'torchvision_weights',
+           'load_model', 'weights_transform', 'read_inputs', 'figure_names', 'cmd_explain', 'accepted_options',
+           'parse_options', 'cmd_train', 'cmd_evaluate', 'bench_folder', 'cmd_bench', 'cmd_demo', 'parser',
+           'third_party_warnings_hidden', 'main']
 
 # %% ../nbs/50_cli.ipynb #105cbfa5
 EXPLAINERS = {'gradcam': 'cam.GradCAM', 'gradcam++': 'cam.GradCAMPlusPlus', 'xgradcam': 'cam.XGradCAM', 'layercam': 'cam.LayerCAM',
@@ -524,25 +525,42 @@ def _is_torchscript(path: Path) -> bool:
     if not zipfile.is_zipfile(path): return False
     with zipfile.ZipFile(path) as z: return any(n.endswith('constants.pkl') or '/code/' in n for n in z.namelist())
 
+# %% ../nbs/50_cli.ipynb #6911751b
+def torchvision_weights(arch: str # A torchvision architecture, e.g. 'resnet18'
+                       ):
+    "torchvision's default weights for `arch` (None where it has none). Their transforms and class names are known offline; only their state dict is downloaded."
+    import torchvision
+    try: return torchvision.models.get_model_weights(arch).DEFAULT
+    except (ValueError, AttributeError, KeyError): return None
+
+def _preprocessing(weights, n_classes: int) -> dict:
+    "What torchvision `weights` say about a model's input: the weights (whose transforms apply), stats, crop size, and their class names if the head has one output per class."
+    if weights is None: return {}
+    t, names = weights.transforms(), weights.meta.get('categories')
+    return dict(weights=weights, stats=(t.mean, t.std), size=t.crop_size[0], classes=names if names and len(names) == n_classes else None)
+
 # %% ../nbs/50_cli.ipynb #feb6418b
 def load_model(arch: str|None = 'resnet18', # A torchvision architecture (ignored for xai_lit checkpoints and TorchScript)
                weights: str|Path|None = None, # A state dict, TorchScript file or `xai_lit train` checkpoint
                pretrained: bool = False, # torchvision's default weights for `arch` (when `weights` is None)
               ) -> tuple[nn.Module, dict]:
-    "The model in eval mode, and what is known about its input: classes, stats (mean, std) and size."
+    "The model in eval mode, and what is known about its input: classes, stats (mean, std), size, and the torchvision `weights` whose transforms preprocess it (or None)."
     import torch
     from torch import Tensor
     from xai_lit.core import safe_load, load_state
     from xai_lit.data import IMAGENET_STATS
     from xai_lit.models import torchvision_classifier
     from xai_lit.train import method_model
-    info = dict(classes=None, stats=IMAGENET_STATS, size=224)
+    info = dict(classes=None, stats=IMAGENET_STATS, size=224, weights=None)
     if weights is None:
-        model = torchvision_classifier(arch, weights='DEFAULT' if pretrained else None)
-        if pretrained:
-            import torchvision
-            info['classes'] = torchvision.models.get_model_weights(arch).DEFAULT.meta['categories']
-        return model.eval(), info
+        if not pretrained: return torchvision_classifier(arch).eval(), info   # random weights: squashed to `size`, as before
+        default = torchvision_weights(arch)
+        if default is None: raise ValueError(f"pretrained: torchvision has no weights for --arch {arch}")
+        try: model = torchvision_classifier(arch, weights=default)
+        except OSError as e:   # no network, and not in torch's cache
+            raise OSError(f"pretrained: cannot download {default} ({_one_line(e)}); put the file in {torch.hub.get_dir()}/checkpoints, "
+                          "or pass it with --weights") from None
+        return model.eval(), {**info, **_preprocessing(default, 1000)}
     path = Path(weights)
     if not path.is_file(): raise FileNotFoundError(f"weights: no file {path}")
     if _is_torchscript(path):
@@ -554,7 +572,7 @@ def load_model(arch: str|None = 'resnet18', # A torchvision architecture (ignore
     if isinstance(state, dict) and state.get('xai_lit'):
         try:
             model = method_model(state['method'], state['arch'], state['n_classes'], **state.get('model_kwargs', {}))
-            meta = dict(classes=state['classes'], stats=state['stats'], size=state['size'], data=state.get('data'))
+            meta = dict(classes=state['classes'], stats=state['stats'], size=state['size'], data=state.get('data'), weights=None)
             return load_state(model, state['state_dict'], 'weights', path).eval(), meta
         except KeyError as e: raise ValueError(f"weights: {path} is an xai_lit checkpoint without {e} (another version's?)") from None
     if not isinstance(state, dict) or not all(isinstance(v, Tensor) for v in state.values()):
@@ -562,9 +580,39 @@ def load_model(arch: str|None = 'resnet18', # A torchvision architecture (ignore
         raise ValueError(f"weights: {path} is " + ("a training state (--checkpoint); give the model file xai_lit train wrote" if training
                          else f"not a state dict, TorchScript file or xai_lit checkpoint (it holds a {type(state).__name__})"))
     heads = [v for k, v in state.items() if k.endswith('weight') and v.ndim == 2]
-    model = torchvision_classifier(arch, n_classes=heads[-1].shape[0] if heads else 1000)
-    try: return load_state(model, state, 'weights', path).eval(), info
+    n_classes = heads[-1].shape[0] if heads else 1000
+    model = torchvision_classifier(arch, n_classes=n_classes)
+    try: model = load_state(model, state, 'weights', path).eval()
     except ValueError as e: raise ValueError(f'{e} (--arch {arch})') from None
+    return model, {**info, **_preprocessing(torchvision_weights(arch), n_classes)}   # a state dict for a torchvision architecture: its weights' preprocessing
+
+# %% ../nbs/50_cli.ipynb #dde88b64
+MAX_PIXELS = 89_478_485   # xai_lit.data.MAX_PIXELS: Pillow's guard against decompression bombs (a test below checks it)
+
+def weights_transform(weights, # torchvision weights, e.g. `ResNet18_Weights.DEFAULT`
+                      size: int|None = None, # The crop's side (None: the weights'); the resize follows in proportion
+                     ):
+    "The weights' own preprocessing, `weights.transforms()`: resize the shorter side, crop the centre, normalise."
+    t = weights.transforms()
+    if size is None or size == t.crop_size[0]: return t
+    return weights.transforms(crop_size=size, resize_size=round(size * t.resize_size[0] / t.crop_size[0]))
+
+def read_inputs(paths, # Image files and folders of them, as `xai_lit.data.read_images` takes them
+                transform=None, # A torchvision transform of one Pillow image to a normalised tensor (e.g. `weights_transform`)
+                size: int = 224, # Without `transform`: the side the images are squashed to
+                stats=None, # Without `transform`: (mean, std) to normalise with
+                max_pixels: int|None = MAX_PIXELS, # Refuse larger images (decompression bombs)
+               ) -> Tensor:
+    "The images as one batch: each through `transform` (aspect ratio kept) if given, else squashed to `size` by `read_images`."
+    import numpy as np, torch
+    from xai_lit.data import read_images, image_files, _open_image, _to_unit_range
+    if transform is None: return read_images(paths, size, stats, max_pixels=max_pixels)
+    images = []
+    for path in image_files(paths):
+        image, _ = _to_unit_range(_open_image(path, max_pixels), path)   # the checks and bit depths of read_images
+        if image.mode != 'RGB': image = torch.from_numpy(np.array(image, dtype=np.float32)).expand(3, -1, -1)   # more than 8 bits: floats in [0, 1]
+        images.append(transform(image))
+    return torch.stack(images)
 
 # %% ../nbs/50_cli.ipynb #6aae2672
 def figure_names(paths, # The images, in order
@@ -586,16 +634,19 @@ def cmd_explain(a):
     out = check_out_folder(a.out)
     if a.method not in EXPLAINERS: raise UsageError(f"method: expected one of {list(EXPLAINERS)}, got {a.method!r}")
     import torch, matplotlib.pyplot as plt
-    from xai_lit.core import atomic_write
-    from xai_lit.data import image_files, read_images
-    from xai_lit.core import spatial_layers
+    from xai_lit.core import atomic_write, spatial_layers
+    from xai_lit.data import image_files
     from xai_lit.viz import overlay, save_figure, to_display
     images = image_files(a.images)
     options = parse_options(a.option, explainer_class(a.method), f'the {a.method} explainer', skip=('model', 'layer'))
     model, info = load_model(a.arch, a.weights, a.pretrained)
     if isinstance(model, torch.jit.ScriptModule) and a.method != 'rise':
         raise UsageError(f"method: a TorchScript model takes no hooks, so only rise can explain it (got {a.method}); pass a state dict for the others")
-    x = read_images(images, info['size'] if a.size is None else a.size, info['stats'], max_pixels=a.max_pixels)
+    size = info['size'] if a.size is None else a.size
+    transform = weights_transform(info['weights'], a.size) if info.get('weights') else None
+    x = read_inputs(images, transform, size, info['stats'], max_pixels=a.max_pixels)
+    print(f"images: resized to {transform.resize_size[0]} on the shorter side and centre-cropped to {size}×{size}, as {info['weights']} expect"
+          if transform else f'images: resized to {size}×{size}', flush=True)
     layer = a.layer
     if layer is None and a.method not in LAYERLESS: layer = spatial_layers(model, x)[-1]
     if _progress_of(a) != 'bar' and 'progress' in inspect.signature(explainer_class(a.method).__init__).parameters:
@@ -607,19 +658,19 @@ def cmd_explain(a):
     target = probs.argmax(1) if a.target is None else torch.full((len(x),), a.target)
     maps = explainer(x, target)
     name = lambda c: info['classes'][c] if info['classes'] else str(int(c))
+    records = [dict(image=str(path), predicted=name(p.argmax()), probability=p.max().item(), target=name(t), method=a.method, layer=layer,
+                    figure=figure) for path, figure, t, p in zip(images, figure_names(images, a.method), target, probs)]
 
     def build(folder):
-        records = []
-        for path, figure, image, m, t, p in zip(images, figure_names(images, a.method), to_display(x, info['stats']), maps, target, probs):
+        for r, image, m in zip(records, to_display(x, info['stats']), maps):
             fig, ax = plt.subplots(1, 2, figsize=(5, 2.7))
-            overlay(ax[0], image, title=f'{name(p.argmax())} {p.max():.2f}')
-            overlay(ax[1], image, m, title=f'{TITLES[a.method]}: {name(t)}')
-            save_figure(fig, folder / figure, dpi=100); plt.close(fig)
-            records.append(dict(image=str(path), predicted=name(p.argmax()), probability=p.max().item(), target=name(t),
-                                method=a.method, layer=layer, figure=figure))
+            overlay(ax[0], image, title=f"{r['predicted']} {r['probability']:.2f}")
+            overlay(ax[1], image, m, title=f"{TITLES[a.method]}: {r['target']}")
+            save_figure(fig, folder / r['figure'], dpi=100); plt.close(fig)
         with atomic_write(folder / 'explanations.json') as f: f.write(json.dumps(records, indent=1))
         with atomic_write(folder / 'maps.pt', 'wb') as f: torch.save(maps.cpu(), f)
     replace_folder(build, out)
+    for r in records: print(f"{r['image']}: {r['predicted']} {r['probability']:.2f}; {TITLES[a.method]} of {r['target']} in {r['figure']}")
     print(f'{len(images)} explanations written to {out}')
 
 # %% ../nbs/50_cli.ipynb #40b45d42
@@ -807,7 +858,6 @@ METHOD_NAMES = ('ce', 'supcon', 'excon', 'edda', 'occlusion')   # xai_lit.train.
 RECIPE_NAMES = ('excon-cifar100', 'supcon-cifar100', 'excon-tiny_imagenet', 'supcon-tiny_imagenet', 'ce-cifar100', 'ce-tiny_imagenet',
                 'edda-cifar100', 'edda-tiny_imagenet', 'occlusion-cifar100', 'occlusion-tiny_imagenet')   # xai_lit.train.RECIPES
 ARCH_NAMES = ('tiny', 'resnet18', 'resnet34', 'resnet50')   # xai_lit.models.CONTRASTIVE_ARCHS
-MAX_PIXELS = 89_478_485   # xai_lit.data.MAX_PIXELS: Pillow's guard against decompression bombs
 
 class _Parser(argparse.ArgumentParser):
     "argparse whose errors are one line, exit code 2."
@@ -837,7 +887,7 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument('--layer', help='layer to explain (default: the last layer with a spatial output)')
     e.add_argument('--method', default='gradcam', help=f'one of {", ".join(EXPLAINERS)}')
     e.add_argument('--target', type=non_negative_int, help='class to explain (default: the predicted class)')
-    e.add_argument('--size', type=positive_int, help='image side the model takes (default: 224, or the checkpoint\'s)')
+    e.add_argument('--size', type=positive_int, help="image side the model takes (default: the checkpoint's, the crop of torchvision weights, or 224); torchvision weights' images are resized in proportion and centre-cropped, others squashed")
     e.add_argument('--max-pixels', type=positive_int, default=MAX_PIXELS, help='refuse larger images (a guard against decompression bombs)')
     e.add_argument('--option', action='append', metavar='KEY=VALUE', help="an explainer option, e.g. n_masks=2000 (repeatable)")
     e.add_argument('--out', default='explanations', help='output folder: new, empty, or an earlier output (replaced)')
