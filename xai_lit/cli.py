@@ -20,8 +20,8 @@ __all__ = ['EXPLAINERS', 'TITLES', 'LAYERLESS', 'DEMO_SETTINGS', 'DEMO_METHODS',
            'explainer_class', 'make_explainer', 'progress_mode', 'fit_progress', 'train_methods', 'compare_methods',
            'with_se', 'se_table', 'write_report', 'UsageError', 'report_leftovers', 'write_manifest', 'check_creatable',
            'check_out_folder', 'check_out_file', 'replace_folder', 'run_demo', 'save_checkpoint', 'torchvision_weights',
-           'load_model', 'weights_transform', 'read_inputs', 'figure_names', 'cmd_explain', 'accepted_options',
-           'parse_options', 'cmd_train', 'cmd_evaluate', 'bench_folder', 'cmd_bench', 'cmd_demo', 'parser',
+           'load_model', 'weights_transform', 'figure_names', 'cmd_explain', 'accepted_options', 'parse_options',
+           'cmd_train', 'cmd_evaluate', 'bench_folder', 'cmd_bench', 'cmd_demo', 'parser',
            'third_party_warnings_hidden', 'main']
 
 # %% ../nbs/50_cli.ipynb #105cbfa5
@@ -597,22 +597,6 @@ def weights_transform(weights, # torchvision weights, e.g. `ResNet18_Weights.DEF
     if size is None or size == t.crop_size[0]: return t
     return weights.transforms(crop_size=size, resize_size=round(size * t.resize_size[0] / t.crop_size[0]))
 
-def read_inputs(paths, # Image files and folders of them, as `xai_lit.data.read_images` takes them
-                transform=None, # A torchvision transform of one Pillow image to a normalised tensor (e.g. `weights_transform`)
-                size: int = 224, # Without `transform`: the side the images are squashed to
-                stats=None, # Without `transform`: (mean, std) to normalise with
-                max_pixels: int|None = MAX_PIXELS, # Refuse larger images (decompression bombs)
-               ) -> Tensor:
-    "The images as one batch: each through `transform` (aspect ratio kept) if given, else squashed to `size` by `read_images`."
-    import numpy as np, torch
-    from xai_lit.data import read_images, image_files, _open_image, _to_unit_range
-    if transform is None: return read_images(paths, size, stats, max_pixels=max_pixels)
-    images = []
-    for path in image_files(paths):
-        image, _ = _to_unit_range(_open_image(path, max_pixels), path)   # the checks and bit depths of read_images
-        if image.mode != 'RGB': image = torch.from_numpy(np.array(image, dtype=np.float32)).expand(3, -1, -1)   # more than 8 bits: floats in [0, 1]
-        images.append(transform(image))
-    return torch.stack(images)
 
 # %% ../nbs/50_cli.ipynb #6aae2672
 def figure_names(paths, # The images, in order
@@ -635,7 +619,7 @@ def cmd_explain(a):
     if a.method not in EXPLAINERS: raise UsageError(f"method: expected one of {list(EXPLAINERS)}, got {a.method!r}")
     import torch, matplotlib.pyplot as plt
     from xai_lit.core import atomic_write, spatial_layers
-    from xai_lit.data import image_files
+    from xai_lit.data import image_files, read_images
     from xai_lit.viz import overlay, save_figure, to_display
     images = image_files(a.images)
     options = parse_options(a.option, explainer_class(a.method), f'the {a.method} explainer', skip=('model', 'layer'))
@@ -644,7 +628,7 @@ def cmd_explain(a):
         raise UsageError(f"method: a TorchScript model takes no hooks, so only rise can explain it (got {a.method}); pass a state dict for the others")
     size = info['size'] if a.size is None else a.size
     transform = weights_transform(info['weights'], a.size) if info.get('weights') else None
-    x = read_inputs(images, transform, size, info['stats'], max_pixels=a.max_pixels)
+    x = read_images(images, size, info['stats'], max_pixels=a.max_pixels, transform=transform)
     print(f"images: resized to {transform.resize_size[0]} on the shorter side and centre-cropped to {size}×{size}, as {info['weights']} expect"
           if transform else f'images: resized to {size}×{size}', flush=True)
     layer = a.layer

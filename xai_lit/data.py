@@ -452,20 +452,26 @@ def _to_unit_range(image, path: Path):
 
 # %% ../nbs/10_data.ipynb #9da9f3d6
 def read_images(paths, # Image files (any format Pillow reads) and folders of them
-                size: int = 224, # Side the images are resized to (bilinear)
-                stats=None, # (mean, std) per channel to normalise with (None: images in [0, 1])
+                size: int = 224, # Side the images are resized to (bilinear), without `transform`
+                stats=None, # (mean, std) per channel to normalise with (None: images in [0, 1]), without `transform`
                 max_pixels: int|None = MAX_PIXELS, # Refuse larger images (decompression bombs); None: no limit
+                transform=None, # Or a torchvision transform of each image (e.g. `weights.transforms()`: resize, crop, normalise)
                ) -> Tensor:
-    "The images as one float batch (N, 3, size, size) in [0, 1] whatever their bit depth, normalised with `stats`."
+    "The images as one float batch (N, 3, size, size) in [0, 1] whatever their bit depth, normalised with `stats`; or each through `transform`."
     images = []
     for path in image_files(paths):
         image, scale = _to_unit_range(_open_image(path, max_pixels), path)
-        pixels = torch.from_numpy(np.asarray(image.resize((size, size), Image.BILINEAR), dtype=np.float32) / scale)
-        images.append(pixels.permute(2, 0, 1) if pixels.ndim == 3 else pixels.expand(3, -1, -1))
+        if transform is not None: images.append(transform(image if image.mode == 'RGB' else _float_rgb(image)))
+        else: images.append(_float_rgb(image.resize((size, size), Image.BILINEAR), scale))
     x = torch.stack(images)
-    if stats is None: return x
+    if stats is None or transform is not None: return x
     mean, std = [torch.as_tensor(s, dtype=torch.float32).view(1, -1, 1, 1) for s in stats]
     return (x - mean) / std
+
+def _float_rgb(image, scale: float = 1.) -> Tensor:
+    "A Pillow image (RGB, or one float channel) as a float tensor (3, H, W) divided by `scale`."
+    pixels = torch.from_numpy(np.asarray(image, dtype=np.float32) / scale)
+    return pixels.permute(2, 0, 1) if pixels.ndim == 3 else pixels.expand(3, -1, -1)
 
 # %% ../nbs/10_data.ipynb #ed0caf43
 def random_crop_boxes(n: int, height: int, width: int, scale=(0.2, 1.), ratio=(3 / 4, 4 / 3), generator=None,
