@@ -10,6 +10,7 @@ import warnings
 import torch
 from torch import Tensor
 from fastcore.meta import delegates
+from fastcore.basics import patch
 from .core import (LayerExplainer, forward_with_activations, gradients, target_scores,
                           fixed_target, targets_for, check_batch_size, inputs_per_pass, input_stats)
 from .precision import reduced_precision
@@ -86,48 +87,54 @@ class IntegratedGradCAM(GradCAM):
         self.steps, self.baseline, self.batch_size, self.official_code = steps, baseline, check_batch_size(batch_size), official_code
         self.stats, self.precision = input_stats(stats), precision
 
-    @property
-    def baseline_used(self) -> str:
-        "Which image the path starts from, in words."
-        if not isinstance(self.baseline, str):
-            return f'the constant {self.baseline:g} in the input space' if isinstance(self.baseline, (int, float)) else 'a given tensor'
-        if self.stats is not None: return 'black (pixel value 0, normalised with the given stats)'
-        return 'black, taken as 0 in the input space (no stats given: the inputs are taken as unnormalised)'
-
-    def start(self, x: Tensor) -> Tensor:
-        "The baseline x' in the model's input space, broadcastable to `x`."
-        if not isinstance(self.baseline, str): return torch.as_tensor(self.baseline, dtype=x.dtype, device=x.device)
-        if self.stats is None:
-            if x.amin() < 0: warnings.warn("baseline: 'black' is taken as 0, but the inputs have negative values, so they "
-                                           "look normalised; pass stats=(mean, std) or the DataLoaders", stacklevel=4)
-            return x.new_zeros(())
-        mean, std = (s.to(x).view(-1, 1, 1) for s in self.stats)
-        if len(mean) != x.shape[1]: raise ValueError(f"stats: {len(mean)} channels, but x has {x.shape[1]}")
-        return -mean / std
-
-    def path(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        "The path points x_t of all images, (B*m, C, H, W), and the image each belongs to, (B*m,)."
-        t = torch.arange(self.steps, device=x.device, dtype=x.dtype) + (0 if self.official_code else 1)
-        fractions = (t / self.steps).repeat(len(x))[:, None, None, None]
-        image_idx = torch.arange(len(x), device=x.device).repeat_interleave(self.steps)
-        start = self.start(x).expand_as(x)[image_idx]
-        return start + fractions * (x[image_idx] - start), image_idx
-
-    def signed_map(self, x, target):
-        logits, _ = forward_with_activations(self.model, x, [], differentiable=False)  # one pass of B images: under 1 % of the path's
-        fixed = fixed_target(target, logits)
-        points, image_idx = self.path(x)
-        total = None
-        with reduced_precision(self.model, self.precision, x.device) as prepare:
-            for chunk in torch.arange(len(points), device=x.device).split(inputs_per_pass(self.batch_size, x)):
-                term = super().signed_map(prepare(points[chunk]), targets_for(fixed, image_idx[chunk]))
-                total = self._add_step(total, term, image_idx[chunk], len(x))
-        return total / self.steps
-
-    def _add_step(self, total, term, image_idx, n_images):
-        "Add one chunk's Grad-CAM terms to the running sum of their images."
-        if self.official_code: term = term.relu()
-        total = term.new_zeros(n_images, *term.shape[1:]) if total is None else total
-        return total.index_add_(0, image_idx, term)
-
     def _repr_args(self): return dict(steps=self.steps, baseline=self.baseline_used, official_code=self.official_code, **super()._repr_args())
+
+# %% ../nbs/01_cam.ipynb #e2a4a652
+@patch(as_prop=True)
+def baseline_used(self:IntegratedGradCAM) -> str:
+    "Which image the path starts from, in words."
+    if not isinstance(self.baseline, str):
+        return f'the constant {self.baseline:g} in the input space' if isinstance(self.baseline, (int, float)) else 'a given tensor'
+    if self.stats is not None: return 'black (pixel value 0, normalised with the given stats)'
+    return 'black, taken as 0 in the input space (no stats given: the inputs are taken as unnormalised)'
+
+@patch
+def start(self:IntegratedGradCAM, x: Tensor) -> Tensor:
+    "The baseline x' in the model's input space, broadcastable to `x`."
+    if not isinstance(self.baseline, str): return torch.as_tensor(self.baseline, dtype=x.dtype, device=x.device)
+    if self.stats is None:
+        if x.amin() < 0: warnings.warn("baseline: 'black' is taken as 0, but the inputs have negative values, so they "
+                                       "look normalised; pass stats=(mean, std) or the DataLoaders", stacklevel=4)
+        return x.new_zeros(())
+    mean, std = (s.to(x).view(-1, 1, 1) for s in self.stats)
+    if len(mean) != x.shape[1]: raise ValueError(f"stats: {len(mean)} channels, but x has {x.shape[1]}")
+    return -mean / std
+
+# %% ../nbs/01_cam.ipynb #c60e39c6
+@patch
+def path(self:IntegratedGradCAM, x: Tensor) -> tuple[Tensor, Tensor]:
+    "The path points x_t of all images, (B*m, C, H, W), and the image each belongs to, (B*m,)."
+    t = torch.arange(self.steps, device=x.device, dtype=x.dtype) + (0 if self.official_code else 1)
+    fractions = (t / self.steps).repeat(len(x))[:, None, None, None]
+    image_idx = torch.arange(len(x), device=x.device).repeat_interleave(self.steps)
+    start = self.start(x).expand_as(x)[image_idx]
+    return start + fractions * (x[image_idx] - start), image_idx
+
+@patch
+def signed_map(self:IntegratedGradCAM, x, target):
+    logits, _ = forward_with_activations(self.model, x, [], differentiable=False)  # one pass of B images: under 1 % of the path's
+    fixed = fixed_target(target, logits)
+    points, image_idx = self.path(x)
+    total = None
+    with reduced_precision(self.model, self.precision, x.device) as prepare:
+        for chunk in torch.arange(len(points), device=x.device).split(inputs_per_pass(self.batch_size, x)):
+            term = GradCAM.signed_map(self, prepare(points[chunk]), targets_for(fixed, image_idx[chunk]))
+            total = self._add_step(total, term, image_idx[chunk], len(x))
+    return total / self.steps
+
+@patch
+def _add_step(self:IntegratedGradCAM, total, term, image_idx, n_images):
+    "Add one chunk's Grad-CAM terms to the running sum of their images."
+    if self.official_code: term = term.relu()
+    total = term.new_zeros(n_images, *term.shape[1:]) if total is None else total
+    return total.index_add_(0, image_idx, term)

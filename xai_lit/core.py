@@ -13,7 +13,7 @@ from functools import partial
 from collections.abc import Sequence
 import torch, torch.nn as nn, torch.nn.functional as F
 from torch import Tensor
-from fastcore.basics import store_attr
+from fastcore.basics import store_attr, patch
 
 # %% auto #0
 __all__ = ['MODES', 'CPU_PIXELS_PER_PASS', 'find_layer', 'layer_name', 'plain_tensor', 'check_images', 'input_stats',
@@ -101,6 +101,7 @@ def class_indices(target, # None, an int, or one int per image (sequence or tens
         raise ValueError(f"target: class {idx[bad][0].item()} is out of range; valid classes are 0..{n_classes - 1}")
     return idx
 
+# %% ../nbs/00_core.ipynb #a8855247
 def target_scores(logits: Tensor, # The model's output, (B, n_classes)
                   target, # None, an int, one int per image, or a callable logits -> (B,) scores
                  ) -> Tensor:
@@ -409,52 +410,64 @@ class Explainer:
         "The method's signed map (B, h, w) at its own resolution; `x` is already checked and the model protected."
         raise NotImplementedError
 
-    def raw_map(self,
-                x: Tensor, # Input batch (B, C, H, W)
-                target=None, # None (predicted class), an int, one int per image, or a callable on the logits
-               ) -> Tensor:
-        "The signed low-resolution map (B, h, w): no ReLU, no upsampling, no normalisation."
-        return self.protected(self.signed_map, x, target).float()
+# %% ../nbs/00_core.ipynb #e49022a6
+@patch
+def raw_map(self:Explainer,
+            x: Tensor, # Input batch (B, C, H, W)
+            target=None, # None (predicted class), an int, one int per image, or a callable on the logits
+           ) -> Tensor:
+    "The signed low-resolution map (B, h, w): no ReLU, no upsampling, no normalisation."
+    return self.protected(self.signed_map, x, target).float()
 
-    def protected(self, method, x: Tensor, target):
-        "`method(x, target)` with `x` checked, both as plain tensors, the model in `explain_mode` and restored after."
-        check_images(x)
-        x, target = plain_tensor(x), plain_tensor(target)
-        with model_as_found(self.model, self.explain_mode), torch.enable_grad(): return method(x, target)
+@patch
+def protected(self:Explainer, method, x: Tensor, target):
+    "`method(x, target)` with `x` checked, both as plain tensors, the model in `explain_mode` and restored after."
+    check_images(x)
+    x, target = plain_tensor(x), plain_tensor(target)
+    with model_as_found(self.model, self.explain_mode), torch.enable_grad(): return method(x, target)
 
-    def attribute(self,
-                  inputs: Tensor, # Input batch (B, C, H, W)
-                  target=None, # As for `__call__`
-                 ) -> Tensor:
-        "captum's verb: the signed map (B, h, w) at the method's own resolution, as `raw_map`."
-        return self.raw_map(inputs, target)
+@patch
+def attribute(self:Explainer,
+              inputs: Tensor, # Input batch (B, C, H, W)
+              target=None, # As for `__call__`
+             ) -> Tensor:
+    "captum's verb: the signed map (B, h, w) at the method's own resolution, as `raw_map`."
+    return self.raw_map(inputs, target)
 
-    def __call__(self,
-                 x: Tensor|None = None, # Input batch (B, C, H, W)
-                 target=None, # None (predicted class), an int, one int per image, or a callable on the logits
-                 normalize: bool = True, # Min-max normalise each map to [0, 1]
-                 *,
-                 input_tensor: Tensor|None = None, # pytorch-grad-cam's name for `x`
-                 targets=None, # pytorch-grad-cam's per-image targets (see `per_image_targets`)
-                ) -> Tensor:
-        "Maps (B, H, W) at the input's resolution: rectified (if `relu`), upsampled, normalised."
-        x = _one_of(x, input_tensor, 'x', 'input_tensor')
-        if targets is not None: target = _one_of(target, per_image_targets(targets), 'target', 'targets')
-        maps = self.raw_map(x, target)
-        if self.relu: maps = maps.relu()
-        maps = upsample(maps, x.shape[-2:])
-        return minmax(maps) if normalize else maps
+# %% ../nbs/00_core.ipynb #7322ba52
+@patch
+def __call__(self:Explainer,
+             x: Tensor|None = None, # Input batch (B, C, H, W)
+             target=None, # None (predicted class), an int, one int per image, or a callable on the logits
+             normalize: bool = True, # Min-max normalise each map to [0, 1]
+             *,
+             input_tensor: Tensor|None = None, # pytorch-grad-cam's name for `x`
+             targets=None, # pytorch-grad-cam's per-image targets (see `per_image_targets`)
+            ) -> Tensor:
+    "Maps (B, H, W) at the input's resolution: rectified (if `relu`), upsampled, normalised."
+    x = _one_of(x, input_tensor, 'x', 'input_tensor')
+    if targets is not None: target = _one_of(target, per_image_targets(targets), 'target', 'targets')
+    maps = self.raw_map(x, target)
+    if self.relu: maps = maps.relu()
+    maps = upsample(maps, x.shape[-2:])
+    return minmax(maps) if normalize else maps
 
-    def for_model(self, model: nn.Module) -> Explainer:
-        "The same explainer, reading the same layers by name, for another model (a copy, a randomised one)."
-        clone = copy.copy(self); clone.model = model
-        if getattr(self, 'layer', None) is not None: clone.layer = find_layer(model, self.layer_name)
-        return clone
+# %% ../nbs/00_core.ipynb #f97766ab
+@patch
+def for_model(self:Explainer, model: nn.Module) -> Explainer:
+    "The same explainer, reading the same layers by name, for another model (a copy, a randomised one)."
+    clone = copy.copy(self); clone.model = model
+    if getattr(self, 'layer', None) is not None: clone.layer = find_layer(model, self.layer_name)
+    return clone
 
-    def __enter__(self): return self
-    def __exit__(self, *exc_info): return False
-    def __repr__(self): return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self._repr_args().items())})"
-    def _repr_args(self): return dict(explain_mode=self.explain_mode, relu=self.relu)
+@patch
+def __enter__(self:Explainer): return self
+@patch
+def __exit__(self:Explainer, *exc_info): return False
+@patch
+def __repr__(self:Explainer): return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self._repr_args().items())})"
+@patch
+def _repr_args(self:Explainer): return dict(explain_mode=self.explain_mode, relu=self.relu)
 
 # %% ../nbs/00_core.ipynb #73ae5273
 def _one_of(value, alias, name: str, alias_name: str):

@@ -10,6 +10,7 @@ import math
 from collections.abc import Callable
 import torch, torch.nn as nn
 from torch import Tensor
+from fastcore.basics import patch
 from fastprogress.fastprogress import progress_bar
 from .core import (Explainer, LayerExplainer, forward_with_activations, fixed_target, targets_for, upsample,
                           minmax, check_batch_size, inputs_per_pass)
@@ -47,6 +48,7 @@ def score_inputs(model: nn.Module, # The classifier
     scores = torch.cat(scores) if scores else torch.empty(0)
     return (scores, torch.cat(predicted) if predicted else torch.empty(0, dtype=torch.long)) if predictions else scores
 
+# %% ../nbs/02_perturb.ipynb #140b981d
 def score_masked_inputs(model: nn.Module, # The classifier
                         x: Tensor, # Images (B, C, H, W)
                         masks: Callable[[Tensor], Tensor], # Pair indices (n,) -> their masks (n, H, W)
@@ -118,34 +120,39 @@ class RISE(Explainer):
         self.n_masks, self.grid_size, self.p, self.seed, self.progress, self.precision = n_masks, grid_size, p, seed, progress, precision
         self.batch_size = check_batch_size(batch_size)
 
-    def mask_grids(self, size: tuple[int, int]) -> tuple[Tensor, Tensor]:
-        "The seeded binary grids (N, s, s) and each mask's crop offset (N, 2), for images of `size`."
-        g = torch.Generator().manual_seed(self.seed)
-        grids = (torch.rand(self.n_masks, self.grid_size, self.grid_size, generator=g) < self.p).float()
-        cell = [math.ceil(n / self.grid_size) for n in size]
-        shifts = torch.stack([torch.randint(c, (self.n_masks,), generator=g) for c in cell], 1)
-        return grids, shifts
-
-    def masks(self, idx: Tensor, grids: Tensor, shifts: Tensor, size: tuple[int, int]) -> Tensor:
-        "Masks number `idx` (n, H, W): their grids upsampled bilinearly and cropped at their offsets."
-        cell = [math.ceil(n / self.grid_size) for n in size]
-        up = torch.nn.functional.interpolate(grids[idx][:, None], size=[(self.grid_size + 1) * c for c in cell],
-                                             mode='bilinear', align_corners=False)[:, 0]
-        rows = shifts[idx, :1] + torch.arange(size[0], device=idx.device)
-        cols = shifts[idx, 1:] + torch.arange(size[1], device=idx.device)
-        return up[torch.arange(len(idx), device=idx.device)[:, None, None], rows[:, :, None], cols[:, None, :]]
-
-    def signed_map(self, x, target):
-        logits, _ = forward_with_activations(self.model, x, [], differentiable=False)
-        size, n = tuple(x.shape[-2:]), self.n_masks
-        grids, shifts = [t.to(x.device) for t in self.mask_grids(size)]
-        mask_of = lambda j: self.masks(j % n, grids, shifts, size)
-        image_idx = torch.arange(len(x), device=x.device).repeat_interleave(n)
-        scores = score_masked_inputs(self.model, x, mask_of, image_idx, fixed_target(target, logits), 'probability',
-                                     self.batch_size, self.progress, self.precision).view(len(x), n)
-        saliency = x.new_zeros(len(x), size[0] * size[1], dtype=torch.float32)
-        for chunk in torch.arange(n, device=x.device).split(inputs_per_pass(self.batch_size, x)):
-            saliency += scores[:, chunk] @ self.masks(chunk, grids, shifts, size).flatten(1)
-        return saliency.view(len(x), *size) / (n * self.p)
-
     def _repr_args(self): return dict(n_masks=self.n_masks, grid_size=self.grid_size, p=self.p, seed=self.seed)
+
+# %% ../nbs/02_perturb.ipynb #38618819
+@patch
+def mask_grids(self:RISE, size: tuple[int, int]) -> tuple[Tensor, Tensor]:
+    "The seeded binary grids (N, s, s) and each mask's crop offset (N, 2), for images of `size`."
+    g = torch.Generator().manual_seed(self.seed)
+    grids = (torch.rand(self.n_masks, self.grid_size, self.grid_size, generator=g) < self.p).float()
+    cell = [math.ceil(n / self.grid_size) for n in size]
+    shifts = torch.stack([torch.randint(c, (self.n_masks,), generator=g) for c in cell], 1)
+    return grids, shifts
+
+@patch
+def masks(self:RISE, idx: Tensor, grids: Tensor, shifts: Tensor, size: tuple[int, int]) -> Tensor:
+    "Masks number `idx` (n, H, W): their grids upsampled bilinearly and cropped at their offsets."
+    cell = [math.ceil(n / self.grid_size) for n in size]
+    up = torch.nn.functional.interpolate(grids[idx][:, None], size=[(self.grid_size + 1) * c for c in cell],
+                                         mode='bilinear', align_corners=False)[:, 0]
+    rows = shifts[idx, :1] + torch.arange(size[0], device=idx.device)
+    cols = shifts[idx, 1:] + torch.arange(size[1], device=idx.device)
+    return up[torch.arange(len(idx), device=idx.device)[:, None, None], rows[:, :, None], cols[:, None, :]]
+
+# %% ../nbs/02_perturb.ipynb #3822d17b
+@patch
+def signed_map(self:RISE, x, target):
+    logits, _ = forward_with_activations(self.model, x, [], differentiable=False)
+    size, n = tuple(x.shape[-2:]), self.n_masks
+    grids, shifts = [t.to(x.device) for t in self.mask_grids(size)]
+    mask_of = lambda j: self.masks(j % n, grids, shifts, size)
+    image_idx = torch.arange(len(x), device=x.device).repeat_interleave(n)
+    scores = score_masked_inputs(self.model, x, mask_of, image_idx, fixed_target(target, logits), 'probability',
+                                 self.batch_size, self.progress, self.precision).view(len(x), n)
+    saliency = x.new_zeros(len(x), size[0] * size[1], dtype=torch.float32)
+    for chunk in torch.arange(n, device=x.device).split(inputs_per_pass(self.batch_size, x)):
+        saliency += scores[:, chunk] @ self.masks(chunk, grids, shifts, size).flatten(1)
+    return saliency.view(len(x), *size) / (n * self.p)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 import torch, torch.nn as nn
 from torch import Tensor
+from fastcore.basics import patch
 from .core import (Explainer, find_layer, layer_name, forward_with_activations, gradients,
                           target_scores, fixed_target, upsample, minmax, model_as_found, check_batch_size, inputs_per_pass)
 from .perturb import score_masked_inputs
@@ -98,51 +99,60 @@ class SISE(Explainer):
         self.precision = precision
         self.last_counts = None
 
-    def select(self, alpha: Tensor) -> Tensor:
-        "Which channels become masks, (B, K), from their mean gradients `alpha` (B, K)."
-        return alpha > self.mu * alpha.amax(1, keepdim=True)
+# %% ../nbs/03_sise.ipynb #4e9b72c5
+@patch
+def select(self:SISE, alpha: Tensor) -> Tensor:
+    "Which channels become masks, (B, K), from their mean gradients `alpha` (B, K)."
+    return alpha > self.mu * alpha.amax(1, keepdim=True)
 
-    def block_names(self, x: Tensor) -> list[str]:
-        "The layers sampled for inputs shaped like `x`."
-        return self.layer_names or block_layers(self.model, x)
+@patch
+def block_names(self:SISE, x: Tensor) -> list[str]:
+    "The layers sampled for inputs shaped like `x`."
+    return self.layer_names or block_layers(self.model, x)
 
-    def layer_maps(self,
-                   x: Tensor, # Input batch (B, C, H, W)
-                   target=None, # None (predicted class), an int, one int per image, or a callable on the logits
-                  ) -> list[Tensor]:
-        "Each block's normalised map V (B, H, W), finest first."
-        return self.protected(self._layer_maps, x, target)
+@patch
+def layer_maps(self:SISE,
+               x: Tensor, # Input batch (B, C, H, W)
+               target=None, # None (predicted class), an int, one int per image, or a callable on the logits
+              ) -> list[Tensor]:
+    "Each block's normalised map V (B, H, W), finest first."
+    return self.protected(self._layer_maps, x, target)
 
-    def _layer_maps(self, x, target):
-        names = self.block_names(x)
-        logits, acts = forward_with_activations(self.model, x, [find_layer(self.model, n) for n in names], names)
-        selecting = logits.softmax(1) if self.select_by == 'probability' and not callable(target) else logits
-        grads = gradients(target_scores(selecting, target), acts)
-        fixed = fixed_target(target, logits)
-        maps, self.last_counts = [], {}
-        for name, a, g in zip(names, acts, grads):
-            a = a.detach().float().flatten(0, 1)
-            flat = a.flatten(1)
-            chosen = self.select(g.float().mean((2, 3))).flatten() & (flat.amax(1) > flat.amin(1))
-            pairs = chosen.nonzero()[:, 0]
-            self.last_counts[name] = len(pairs)
-            maps.append(self._sampled_map(x, a, pairs, g.shape[1], fixed))
-        return maps
+@patch
+def _layer_maps(self:SISE, x, target):
+    names = self.block_names(x)
+    logits, acts = forward_with_activations(self.model, x, [find_layer(self.model, n) for n in names], names)
+    selecting = logits.softmax(1) if self.select_by == 'probability' and not callable(target) else logits
+    grads = gradients(target_scores(selecting, target), acts)
+    fixed = fixed_target(target, logits)
+    maps, self.last_counts = [], {}
+    for name, a, g in zip(names, acts, grads):
+        a = a.detach().float().flatten(0, 1)
+        flat = a.flatten(1)
+        chosen = self.select(g.float().mean((2, 3))).flatten() & (flat.amax(1) > flat.amin(1))
+        pairs = chosen.nonzero()[:, 0]
+        self.last_counts[name] = len(pairs)
+        maps.append(self._sampled_map(x, a, pairs, g.shape[1], fixed))
+    return maps
 
-    def _sampled_map(self, x, maps, pairs, n_channels, target):
-        "V = sum_m p(x * m) m / sum(m) over the chosen masks of each image, min-max normalised."
-        size = x.shape[-2:]
-        mask_of = lambda j: minmax(upsample(maps[pairs[j]], size))
-        scores = score_masked_inputs(self.model, x, mask_of, pairs // n_channels, target, 'probability',
-                                     self.batch_size, self.progress, self.precision)
-        total = x.new_zeros(len(x), size[0] * size[1], dtype=torch.float32)
-        for chunk in torch.arange(len(pairs), device=x.device).split(inputs_per_pass(self.batch_size, x)):
-            m = mask_of(chunk).flatten(1)
-            total.index_add_(0, pairs[chunk] // n_channels, scores[chunk, None] * m / m.sum(1, keepdim=True))
-        return minmax(total.view(len(x), *size))
+# %% ../nbs/03_sise.ipynb #7ff1d89d
+@patch
+def _sampled_map(self:SISE, x, maps, pairs, n_channels, target):
+    "V = sum_m p(x * m) m / sum(m) over the chosen masks of each image, min-max normalised."
+    size = x.shape[-2:]
+    mask_of = lambda j: minmax(upsample(maps[pairs[j]], size))
+    scores = score_masked_inputs(self.model, x, mask_of, pairs // n_channels, target, 'probability',
+                                 self.batch_size, self.progress, self.precision)
+    total = x.new_zeros(len(x), size[0] * size[1], dtype=torch.float32)
+    for chunk in torch.arange(len(pairs), device=x.device).split(inputs_per_pass(self.batch_size, x)):
+        m = mask_of(chunk).flatten(1)
+        total.index_add_(0, pairs[chunk] // n_channels, scores[chunk, None] * m / m.sum(1, keepdim=True))
+    return minmax(total.view(len(x), *size))
 
-    def signed_map(self, x, target): return fuse_layer_maps(self._layer_maps(x, target), self.fusion)
-    def _repr_args(self): return dict(layers=self.layer_names, mu=self.mu, select_by=self.select_by, fusion=self.fusion, batch_size=self.batch_size)
+@patch
+def signed_map(self:SISE, x, target): return fuse_layer_maps(self._layer_maps(x, target), self.fusion)
+@patch
+def _repr_args(self:SISE): return dict(layers=self.layer_names, mu=self.mu, select_by=self.select_by, fusion=self.fusion, batch_size=self.batch_size)
 
 # %% ../nbs/03_sise.ipynb #1bea4d53
 class AdaSISE(SISE):
