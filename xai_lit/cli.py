@@ -310,7 +310,7 @@ def replace_folder(build, # A function that writes the report into the folder it
     else: tmp.rename(out)
     return out
 
-# %% ../nbs/50_cli.ipynb #a56c144f
+# %% ../nbs/50_cli.ipynb #207dd553
 LOSSES = {'ce': 'cross-entropy', 'supcon': 'SupCon loss', 'excon': 'ExCon loss (SupCon)', 'edda': 'cross-entropy + EDDA',
           'occlusion': 'cross-entropy + occlusion'}
 
@@ -333,6 +333,7 @@ def _training_figure(learners):
     fig.tight_layout()
     return fig
 
+# %% ../nbs/50_cli.ipynb #75e3b2b7
 def _curves_figure(curves: dict):
     "Deletion and insertion curves, one panel per explainer, mean ± standard error over the images."
     import matplotlib.pyplot as plt
@@ -360,6 +361,7 @@ def _reliability_figure(probs: dict, y):
     fig.tight_layout()
     return fig
 
+# %% ../nbs/50_cli.ipynb #1d4e5833
 def _kept_curves(store: dict) -> dict:
     "Deletion and insertion as `evaluate` metrics (the same AUCs) that also keep their curves in `store`."
     from xai_lit.metrics import deletion, insertion
@@ -381,6 +383,140 @@ def _curves_table(curves: dict) -> pd.DataFrame:
                      for i, (m, s) in enumerate(zip(c.mean(0).tolist(), se.tolist()))]
     return pd.DataFrame(rows)
 
+# %% ../nbs/50_cli.ipynb #40c4c897
+def _explain_and_score(model, explainers: dict, batches: list, progress: str, say) -> tuple[list, dict, dict]:
+    "Each explainer's maps of the batches, scored by `evaluate` (with the deletion/insertion curves kept), and the first maps to show."
+    import torch
+    from xai_lit.metrics import evaluate
+    scores, curves, shown = [], {}, {}
+    for name, explainer in explainers.items():
+        t, store = time.time(), {}
+        def explain(images, target, explainer=explainer, name=name):
+            maps = explainer(images, target)
+            shown.setdefault(name, maps[:6])   # the first images' maps, for the figure: explained once
+            return maps
+        metrics = {**_kept_curves(store), **{m: m for m in ('average_drop_increase', 'pointing_game', 'energy_pointing_game')}}
+        scores.append(evaluate(model, batches, {name: explain}, metrics, progress=progress == 'bar'))
+        curves[name] = {kind: torch.cat(c) for kind, c in store.items()}
+        say(f'{name:>20}: {time.time() - t:.1f} s')
+    return scores, curves, shown
+
+# %% ../nbs/50_cli.ipynb #8d0fbf17
+def _explainer_sections(n: int, n_explainers: int, chance: float, table, names) -> list[dict]:
+    "The report's sections on the explainers: what each sees, and the deletion and insertion curves."
+    return [
+    dict(title='What each explainer sees',
+         text=f'The tiny ResNet trained with cross-entropy explains its prediction on {n} test images of the shapes data '
+              f'with each of the {n_explainers} explainers, and each explanation is scored for faithfulness (deletion, '
+              'insertion, Average Drop/Increase) and localisation (pointing game, energy-based pointing game).',
+         read='One column per explainer, one row per metric; "better" says whether higher or lower is better. Each cell is the '
+              f'mean over the {n} images ± its standard error (the standard deviation over images divided by √{n}): two '
+              'explainers whose means differ by less than about two standard errors are not told apart by this run. '
+              'Deletion and insertion AUC are the areas under the curves of the next section. Average drop is the mean loss '
+              "of the class's probability when only the explanation's salient part is kept (in %); increase, how often that "
+              'raises it. The pointing game scores 1 when the map peaks on the object; a map that peaks at random scores '
+              f'{chance:.2f} here (the mean share of the image the objects cover). In the figure, the first row shows the '
+              'images with the predicted class and its probability, each further row one explainer\'s map over them (red: most '
+              'salient), the object outlined in white.',
+         table=table, caption=f'mean ± standard error over {n} images', figures=[names[0]]),
+    dict(title='Deletion and insertion curves',
+         text='The curves behind the deletion and insertion AUCs: the probability of the explained class as the pixels are '
+              'removed (deletion: set to the data set mean) or restored onto a blurred image (insertion), most salient '
+              'first, one image row at a time.',
+         read='A faithful explanation ranks first the pixels the model needs: its deletion curve falls early and its insertion '
+              'curve rises early, so deletion AUC is small and insertion AUC large (both in the legend). The line is the mean '
+              f'over the {n} images and the band ± one standard error of that mean. All panels share their axes, so two '
+              'explainers compare panel to panel. The numbers are in curves.csv.',
+         figures=[names[1]]),
+    ]
+
+# %% ../nbs/50_cli.ipynb #79aee0e7
+def _method_sections(s: dict, n: int, n_test: int, readable, names) -> list[dict]:
+    "The report's sections on the training methods: the comparison, calibration, and training."
+    return [
+    dict(title='How training changes the model and its explanation',
+         text='The same network trained four ways: cross-entropy, SupCon, ExCon and EDDA. SupCon and ExCon learn an embedding '
+              f'and a linear classifier on it; {s["epochs"]} epochs are far from the 200 of the ExCon paper, so their accuracy '
+              'here says little about the methods (the callback.excon notebook compares them on a longer run).',
+         read=f'One row per training method. Accuracy and accuracy under FGSM (ε = 2/255) are over all {n_test} test images, '
+              'with the binomial standard error; ECE (expected calibration error, lower is better) is on the same images and '
+              'has its diagram in the next section. The other columns score the Grad-CAM at layer3 of each model on the '
+              f'first {n} images, mean ± standard error, as in the first table. The figure shows each model\'s Grad-CAM for '
+              'the true class of the same six images: a model that learnt the objects looks at them.',
+         table=readable, caption=f'accuracy over {n_test} images, explanation metrics over {n}; mean ± standard error',
+         figures=[names[2]]),
+    dict(title='Calibration: a reliability diagram per training method',
+         text=f'Each model\'s {n_test} test predictions binned by confidence (its top probability; 15 bins, as the ECE of the '
+              'previous table).',
+         read='A blue bar is the accuracy of the predictions in a bin, the hatched red part its gap to their mean confidence. '
+              'A calibrated model\'s bars reach the dashed diagonal; bars below it mean over-confidence, above it '
+              'under-confidence. ECE, in each title, is the gaps averaged with the number of predictions in each bin as '
+              'weights; with few predictions in a bin (as in the quick run), its bar is noisy.',
+         figures=[names[3]]),
+    dict(title='Training',
+         text=f'{s["epochs"]} epochs each (one-cycle Adam, learning rate {s["lr"]:g}) on {s["n_train"]} images, '
+              f'validated on {s["n_valid"]}.',
+         read='The top row has one panel per method: its own training loss on its own axis, because the losses differ in '
+              'kind and size: cross-entropy starts near ln 10 ≈ 2.3 (ten classes), the contrastive loss of SupCon and ExCon '
+              'several times higher, and EDDA adds the losses of its occluded copies to cross-entropy. Read each for its '
+              'shape: still falling '
+              'means more epochs would help. ExCon and EDDA change their loss when their warm-up ends (after '
+              f'{max(1, s["epochs"] // 2)} epochs here): their curves jump there. The bottom row is on shared axes: the validation cross-entropy of each '
+              "model's classifier (for SupCon and ExCon, the linear classifier on the embedding) and validation accuracy.",
+         figures=[names[4]]),
+    ]
+
+# %% ../nbs/50_cli.ipynb #fd8bfd0b
+def _demo_results(dls, s: dict, seed: int, progress: str, say):
+    "A namespace of the demo's numbers: the four trained models, every explainer's maps and scores on the test images, the methods compared."
+    import torch, pandas as pd
+    from types import SimpleNamespace
+    learners = train_methods(dls, epochs=s['epochs'], width=s['width'], lr=s['lr'], seed=seed, progress=progress)
+    x, y, masks = _test_batch(dls)   # every test image: accuracy, calibration, robustness
+    n = min(s['n_eval'], len(x))     # the first n: explanations
+    model = learners['ce'].model.eval()
+    bars = None if progress == 'bar' else False
+    options = dict(rise=dict(n_masks=s['rise_masks']))
+    explainers = {TITLES[k]: make_explainer(k, model, 'layer3', progress=bars, stats=dls.stats, **options.get(k, {})) for k in EXPLAINERS}
+    say(f'explaining {n} test images with {len(explainers)} explainers')
+    batches = [(x[i:min(i + 16, n)], y[i:min(i + 16, n)], masks[i:min(i + 16, n)]) for i in range(0, n, 16)]
+    scores, curves, shown = _explain_and_score(model, explainers, batches, progress, say)
+    scores = pd.concat(scores, ignore_index=True)
+    scores['se'] = scores['std'] / scores['n'].clip(lower=1) ** 0.5
+    say('comparing the trained models')
+    methods = compare_methods(learners, x, y, masks, dls.stats, n_explained=n, se=True)
+    with torch.no_grad(): probs = {m: l.model.eval()(x).softmax(1) for m, l in learners.items()}
+    return SimpleNamespace(x=x, y=y, masks=masks, n=n, learners=learners, explainers=explainers, scores=scores,
+                           curves=curves, shown=shown, methods=methods, probs=probs)
+
+# %% ../nbs/50_cli.ipynb #d5afc58f
+def _write_demo_report(folder: Path, r, s: dict, dls, seed: int, quick: bool, precision: str, t0: float):
+    "The demo's figures, CSV files and report page, written into `folder` (a fresh one: `replace_folder` swaps it in)."
+    import matplotlib.pyplot as plt
+    from xai_lit.cam import GradCAM
+    from xai_lit.metrics import pointing_chance
+    from xai_lit.viz import plot_maps, save_figure
+    x, y, masks, n, vocab = r.x, r.y, r.masks, r.n, list(dls.vocab)
+    titles = [f'{vocab[p.argmax()]} {p.max():.2f}' for p in r.probs['ce'][:6]]
+    names = ('explainers.png', 'curves.png', 'methods.png', 'reliability.png', 'training.png')
+    save_figure(plot_maps(x, r.shown, masks, titles=titles, stats=dls.stats, size=1.4), folder / names[0], dpi=80)
+    save_figure(_curves_figure(r.curves), folder / names[1], dpi=80)
+    gradcams = {m: GradCAM(l.model.eval(), _explained_layer(l.model))(x[:6]) for m, l in r.learners.items()}
+    save_figure(plot_maps(x, gradcams, masks, titles=[vocab[c] for c in y[:6]], stats=dls.stats, size=1.4), folder / names[2], dpi=80)
+    save_figure(_reliability_figure(r.probs, y), folder / names[3], dpi=80)
+    save_figure(_training_figure(r.learners), folder / names[4], dpi=80)
+    plt.close('all')
+    r.scores.to_csv(folder / 'explainers.csv', index=False); r.methods.to_csv(folder / 'methods.csv', index=False)
+    _curves_table(r.curves).to_csv(folder / 'curves.csv', index=False)
+    write_report(folder, _explainer_sections(n, len(r.explainers), pointing_chance(masks[:n]), se_table(r.scores), names)
+                 + _method_sections(s, n, len(x), with_se(r.methods), names),
+                 dict(settings=s, seed=seed, explainers=r.scores.to_dict('records'), methods=r.methods.to_dict('records'),
+                      history={m: l.history for m, l in r.learners.items()}, seconds=time.time() - t0, precision=precision),
+                 intro=f'Made by xai_lit demo{" --quick" if quick else ""} (seed {seed}) in {time.time() - t0:.0f} s; the explainers '
+                       f'and metrics that run many forward passes ran in {precision}. '
+                       'Every figure and table has the numbers behind it in the CSV and JSON files beside this page.')
+
+# %% ../nbs/50_cli.ipynb #f6ee2635
 def run_demo(out: str|Path = 'xai_lit_demo', # The report folder: new, empty or a previous report (replaced)
              quick: bool = False, # The small run (under a minute on two CPU cores) instead of the full one (about four minutes)
              seed: int = 0, # Seed of the data and the models
@@ -393,120 +529,21 @@ def run_demo(out: str|Path = 'xai_lit_demo', # The report folder: new, empty or 
     unknown = set(settings) - set(s)
     if unknown: raise ValueError(f"settings: expected some of {list(s)}, got {sorted(unknown)}")
     out = check_out_folder(out)   # refused now, not after minutes of training
-    import torch, pandas as pd, matplotlib.pyplot as plt
-    from xai_lit.cam import GradCAM
+    import torch
+    from functools import partial
     from xai_lit.data import shapes_dataloaders
-    from xai_lit.metrics import evaluate, pointing_chance
-    from xai_lit.viz import plot_maps, save_figure
     from xai_lit.precision import resolve_precision
     precision = resolve_precision(None, 'cuda' if torch.cuda.is_available() else 'cpu')   # as `--precision` set it
     progress = progress or (progress_mode() if verbose else 'quiet')
     s, say, tell, t0 = {**s, **settings}, _say(progress != 'quiet'), _say(verbose), time.time()   # progress; the summary
     dls = shapes_dataloaders(bs=s['bs'], n_train=s['n_train'], n_valid=s['n_valid'], n_test=s['n_test'], seed=seed)
-    learners = train_methods(dls, epochs=s['epochs'], width=s['width'], lr=s['lr'], seed=seed, progress=progress)
-    x, y, masks = _test_batch(dls)   # every test image: accuracy, calibration, robustness
-    n = min(s['n_eval'], len(x))     # the first n: explanations
-    model = learners['ce'].model.eval()
-    bars = None if progress == 'bar' else False
-    options = dict(rise=dict(n_masks=s['rise_masks']))
-    explainers = {TITLES[k]: make_explainer(k, model, 'layer3', progress=bars, stats=dls.stats, **options.get(k, {})) for k in EXPLAINERS}
-    say(f'explaining {n} test images with {len(explainers)} explainers')
-    batches = [(x[i:min(i + 16, n)], y[i:min(i + 16, n)], masks[i:min(i + 16, n)]) for i in range(0, n, 16)]
-    scores, curves, shown = [], {}, {}
-    for name, explainer in explainers.items():
-        t, store = time.time(), {}
-        def explain(images, target, explainer=explainer, name=name):
-            maps = explainer(images, target)
-            shown.setdefault(name, maps[:6])   # the first images' maps, for the figure: explained once
-            return maps
-        metrics = {**_kept_curves(store), **{m: m for m in ('average_drop_increase', 'pointing_game', 'energy_pointing_game')}}
-        scores.append(evaluate(model, batches, {name: explain}, metrics, progress=progress == 'bar'))
-        curves[name] = {kind: torch.cat(c) for kind, c in store.items()}
-        say(f'{name:>20}: {time.time() - t:.1f} s')
-    scores = pd.concat(scores, ignore_index=True)
-    scores['se'] = scores['std'] / scores['n'].clip(lower=1) ** 0.5
-    say('comparing the trained models')
-    methods = compare_methods(learners, x, y, masks, dls.stats, n_explained=n, se=True)
-    vocab = list(dls.vocab)
-    with torch.no_grad(): probs = {m: l.model.eval()(x).softmax(1) for m, l in learners.items()}
-    titles = [f'{vocab[p.argmax()]} {p.max():.2f}' for p in probs['ce'][:6]]
-    chance, table, readable = pointing_chance(masks[:n]), se_table(scores), with_se(methods)
-
-    def build(folder):
-        names = ('explainers.png', 'curves.png', 'methods.png', 'reliability.png', 'training.png')
-        save_figure(plot_maps(x, shown, masks, titles=titles, stats=dls.stats, size=1.4), folder / names[0], dpi=80)
-        save_figure(_curves_figure(curves), folder / names[1], dpi=80)
-        gradcams = {m: GradCAM(l.model.eval(), _explained_layer(l.model))(x[:6]) for m, l in learners.items()}
-        save_figure(plot_maps(x, gradcams, masks, titles=[vocab[c] for c in y[:6]], stats=dls.stats, size=1.4), folder / names[2], dpi=80)
-        save_figure(_reliability_figure(probs, y), folder / names[3], dpi=80)
-        save_figure(_training_figure(learners), folder / names[4], dpi=80)
-        plt.close('all')
-        scores.to_csv(folder / 'explainers.csv', index=False); methods.to_csv(folder / 'methods.csv', index=False)
-        _curves_table(curves).to_csv(folder / 'curves.csv', index=False)
-        write_report(folder, [
-            dict(title='What each explainer sees',
-                 text=f'The tiny ResNet trained with cross-entropy explains its prediction on {n} test images of the shapes data '
-                      f'with each of the {len(explainers)} explainers, and each explanation is scored for faithfulness (deletion, '
-                      'insertion, Average Drop/Increase) and localisation (pointing game, energy-based pointing game).',
-                 read='One column per explainer, one row per metric; "better" says whether higher or lower is better. Each cell is the '
-                      f'mean over the {n} images ± its standard error (the standard deviation over images divided by √{n}): two '
-                      'explainers whose means differ by less than about two standard errors are not told apart by this run. '
-                      'Deletion and insertion AUC are the areas under the curves of the next section. Average drop is the mean loss '
-                      "of the class's probability when only the explanation's salient part is kept (in %); increase, how often that "
-                      'raises it. The pointing game scores 1 when the map peaks on the object; a map that peaks at random scores '
-                      f'{chance:.2f} here (the mean share of the image the objects cover). In the figure, the first row shows the '
-                      'images with the predicted class and its probability, each further row one explainer\'s map over them (red: most '
-                      'salient), the object outlined in white.',
-                 table=table, caption=f'mean ± standard error over {n} images', figures=[names[0]]),
-            dict(title='Deletion and insertion curves',
-                 text='The curves behind the deletion and insertion AUCs: the probability of the explained class as the pixels are '
-                      'removed (deletion: set to the data set mean) or restored onto a blurred image (insertion), most salient '
-                      'first, one image row at a time.',
-                 read='A faithful explanation ranks first the pixels the model needs: its deletion curve falls early and its insertion '
-                      'curve rises early, so deletion AUC is small and insertion AUC large (both in the legend). The line is the mean '
-                      f'over the {n} images and the band ± one standard error of that mean. All panels share their axes, so two '
-                      'explainers compare panel to panel. The numbers are in curves.csv.',
-                 figures=[names[1]]),
-            dict(title='How training changes the model and its explanation',
-                 text='The same network trained four ways: cross-entropy, SupCon, ExCon and EDDA. SupCon and ExCon learn an embedding '
-                      f'and a linear classifier on it; {s["epochs"]} epochs are far from the 200 of the ExCon paper, so their accuracy '
-                      'here says little about the methods (the callback.excon notebook compares them on a longer run).',
-                 read=f'One row per training method. Accuracy and accuracy under FGSM (ε = 2/255) are over all {len(x)} test images, '
-                      'with the binomial standard error; ECE (expected calibration error, lower is better) is on the same images and '
-                      'has its diagram in the next section. The other columns score the Grad-CAM at layer3 of each model on the '
-                      f'first {n} images, mean ± standard error, as in the first table. The figure shows each model\'s Grad-CAM for '
-                      'the true class of the same six images: a model that learnt the objects looks at them.',
-                 table=readable, caption=f'accuracy over {len(x)} images, explanation metrics over {n}; mean ± standard error',
-                 figures=[names[2]]),
-            dict(title='Calibration: a reliability diagram per training method',
-                 text=f'Each model\'s {len(x)} test predictions binned by confidence (its top probability; 15 bins, as the ECE of the '
-                      'previous table).',
-                 read='A blue bar is the accuracy of the predictions in a bin, the hatched red part its gap to their mean confidence. '
-                      'A calibrated model\'s bars reach the dashed diagonal; bars below it mean over-confidence, above it '
-                      'under-confidence. ECE, in each title, is the gaps averaged with the number of predictions in each bin as '
-                      'weights; with few predictions in a bin (as in the quick run), its bar is noisy.',
-                 figures=[names[3]]),
-            dict(title='Training',
-                 text=f'{s["epochs"]} epochs each (one-cycle Adam, learning rate {s["lr"]:g}) on {s["n_train"]} images, '
-                      f'validated on {s["n_valid"]}.',
-                 read='The top row has one panel per method: its own training loss on its own axis, because the losses differ in '
-                      'kind and size: cross-entropy starts near ln 10 ≈ 2.3 (ten classes), the contrastive loss of SupCon and ExCon '
-                      'several times higher, and EDDA adds the losses of its occluded copies to cross-entropy. Read each for its '
-                      'shape: still falling '
-                      'means more epochs would help. ExCon and EDDA change their loss when their warm-up ends (after '
-                      f'{max(1, s["epochs"] // 2)} epochs here): their curves jump there. The bottom row is on shared axes: the validation cross-entropy of each '
-                      "model's classifier (for SupCon and ExCon, the linear classifier on the embedding) and validation accuracy.",
-                 figures=[names[4]]),
-        ], dict(settings=s, seed=seed, explainers=scores.to_dict('records'), methods=methods.to_dict('records'),
-                history={m: l.history for m, l in learners.items()}, seconds=time.time() - t0, precision=precision),
-           intro=f'Made by xai_lit demo{" --quick" if quick else ""} (seed {seed}) in {time.time() - t0:.0f} s; the explainers '
-                 f'and metrics that run many forward passes ran in {precision}. '
-                 'Every figure and table has the numbers behind it in the CSV and JSON files beside this page.')
-
+    r = _demo_results(dls, s, seed, progress, say)
+    build = partial(_write_demo_report, r=r, s=s, dls=dls, seed=seed, quick=quick, precision=precision, t0=t0)
+    table, readable = se_table(r.scores), with_se(r.methods)
     folder = replace_folder(build, out)
     tell(table.to_string(index=False)); tell(readable.round(3).to_string(index=False))
     tell(f'report written to {folder}/index.html ({time.time() - t0:.0f} s)')
-    return dict(folder=folder, explainers=scores, methods=methods, curves=curves, learners=learners, seconds=time.time() - t0)
+    return dict(folder=folder, explainers=r.scores, methods=r.methods, curves=r.curves, learners=r.learners, seconds=time.time() - t0)
 
 # %% ../nbs/50_cli.ipynb #e1ce0dd5
 def save_checkpoint(learn, path: str|Path, **info) -> Path:
