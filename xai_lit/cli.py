@@ -79,6 +79,7 @@ def progress_mode(quiet: bool = False, # Show no progress at all
     isatty = getattr(sys.stdout, 'isatty', None)
     return 'bar' if callable(isatty) and isatty() else 'lines'
 
+# %% ../nbs/50_cli.ipynb #ef94e53b
 def _value(v) -> str:
     if isinstance(v, str): return v
     try: return f'{float(v):.4f}'
@@ -103,6 +104,7 @@ def fit_progress(learn, # A fastai `Learner` about to fit
         with learn.no_bar(): yield learn
     finally: learn.logger = old
 
+# %% ../nbs/50_cli.ipynb #bea7330a
 def train_methods(dls, methods=DEMO_METHODS, epochs: int = 8, width: int = 16, lr: float = 5e-3, seed: int = 0,
                   verbose: bool = True, progress: str|None = None) -> dict:
     "Train the tiny ResNet on `dls` with each method (one-cycle Adam); method -> fitted `Learner`. `progress`: as `fit_progress` (None: `progress_mode()` if `verbose`, else 'quiet')."
@@ -187,6 +189,7 @@ def se_table(results: pd.DataFrame, # The output of `evaluate`
     order = list(dict.fromkeys(results['metric'])); names = list(dict.fromkeys(results['explainer']))
     return wide.reindex(sorted(wide.index, key=lambda i: order.index(i[0])))[names].reset_index()
 
+# %% ../nbs/50_cli.ipynb #b4d35683
 def write_report(folder: Path, # Where to write
                  sections: list[dict], # Each: title, text, read (how to read it), table (a DataFrame or None), caption, figures
                  results: dict, # Written as results.json
@@ -750,6 +753,7 @@ def _as_checkpoint(e: ValueError) -> Exception:
     ours = found and (not before or before.startswith('Exception occured in `CheckpointCallback`'))
     return UsageError('checkpoint: ' + rest) if ours else e
 
+# %% ../nbs/50_cli.ipynb #cdf2c1be
 def _train_paths(a) -> tuple[Path, Path]:
     from xai_lit.resume import CheckpointCallback
     out = check_out_file(a.out, 'out', _is_checkpoint, 'a model file xai_lit train wrote')
@@ -817,6 +821,7 @@ def _evaluation_batches(dls, n):
         if taken >= n: break
     return out
 
+# %% ../nbs/50_cli.ipynb #3dfb6cf3
 def cmd_evaluate(a):
     if a.out: check_out_file(a.out, 'out', _is_results_csv, 'a results CSV xai_lit evaluate wrote')
     names, metrics = a.explainers.split(','), a.metrics.split(',') if a.metrics else None
