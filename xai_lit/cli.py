@@ -900,12 +900,22 @@ def parser() -> argparse.ArgumentParser:
     fast.add_argument('--precision', choices=PRECISION_CHOICES, default='auto',
                       help="of the explainers and metrics that run many forward passes: 'auto' (default) is bf16 on a CPU with native "
                            "bf16 or on a GPU, fp32 elsewhere")
-    d = sub.add_parser('demo', parents=[quiet, fast], help='train, explain and evaluate on the offline shapes data; write a report folder')
+    parents = (quiet, fast)   # --quiet; --precision
+    for add in (_add_demo, _add_explain, _add_train, _add_evaluate, _add_bench): add(sub, parents)
+    return p
+
+def _add_demo(sub, parents):
+    "`xai_lit demo`: the offline report."
+    d = sub.add_parser('demo', parents=parents, help='train, explain and evaluate on the offline shapes data; write a report folder')
     d.add_argument('--out', default='xai_lit_demo', help='report folder: new, empty, or a previous report (replaced)')
     d.add_argument('--quick', action='store_true', help='the small run (under a minute on two CPU cores)')
     d.add_argument('--seed', type=int, default=0)
     d.set_defaults(run=cmd_demo)
-    e = sub.add_parser('explain', parents=[quiet, fast], help='explain images with one explainer; write overlays, maps and a JSON summary')
+
+# %% ../nbs/50_cli.ipynb #cc268d2e
+def _add_explain(sub, parents):
+    "`xai_lit explain`: images in, overlays, maps and a summary out."
+    e = sub.add_parser('explain', parents=parents, help='explain images with one explainer; write overlays, maps and a JSON summary')
     e.add_argument('images', nargs='+', metavar='IMAGE', help='image files, or folders of them')
     e.add_argument('--arch', default='resnet18', help='torchvision architecture (for a state dict or random/pretrained weights)')
     e.add_argument('--weights', help='state dict, TorchScript file or xai_lit checkpoint')
@@ -918,7 +928,11 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument('--option', action='append', metavar='KEY=VALUE', help="an explainer option, e.g. n_masks=2000 (repeatable)")
     e.add_argument('--out', default='explanations', help='output folder: new, empty, or an earlier output (replaced)')
     e.set_defaults(run=cmd_explain)
-    t = sub.add_parser('train', parents=[quiet], help='train a model with a method (or a paper recipe) and save a checkpoint')
+
+# %% ../nbs/50_cli.ipynb #3a06e8dc
+def _add_train(sub, parents):
+    "`xai_lit train`: a method or a paper recipe, to a checkpoint."
+    t = sub.add_parser('train', parents=parents[:1], help='train a model with a method (or a paper recipe) and save a checkpoint')
     t.add_argument('--method', choices=METHOD_NAMES)
     t.add_argument('--recipe', help=f'one of {", ".join(RECIPE_NAMES)} (other options override its fields)')
     t.add_argument('--data', help="shapes, digits, cifar10, cifar100, tiny_imagenet or a folder with train/ and valid/ (default: shapes)")
@@ -934,7 +948,10 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument('--resume', action='store_true', help='go on from --checkpoint if it exists')
     t.add_argument('--fp16', action='store_true', help='mixed precision (GPU)')
     t.set_defaults(run=cmd_train)
-    v = sub.add_parser('evaluate', parents=[quiet, fast], help='score explainers on a data set: faithfulness and, with masks, localisation')
+
+def _add_evaluate(sub, parents):
+    "`xai_lit evaluate`: explainers scored on a data set."
+    v = sub.add_parser('evaluate', parents=parents, help='score explainers on a data set: faithfulness and, with masks, localisation')
     v.add_argument('--weights', help='checkpoint or state dict (default: --arch with random weights)')
     v.add_argument('--arch', default='resnet18')
     v.add_argument('--data', help="as for train (default: the checkpoint's)")
@@ -945,10 +962,12 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument('--n', type=positive_int, default=200, help='images to evaluate on')
     v.add_argument('--out', help='CSV file for the tidy results (new, or one xai_lit evaluate wrote)')
     v.set_defaults(run=cmd_evaluate)
+
+def _add_bench(sub, parents):
+    "`xai_lit bench`: a script of the repository's bench/ folder."
     b = sub.add_parser('bench', help="run a benchmark script from the repository's bench/ folder")
     b.add_argument('name', nargs='?'); b.add_argument('args', nargs=argparse.REMAINDER)
     b.set_defaults(run=cmd_bench)
-    return p
 
 # %% ../nbs/50_cli.ipynb #4172ce70
 PRECISION_CHOICES = ('auto', 'fp32', 'bf16', 'fp16')   # xai_lit.precision.PRECISIONS, without importing torch for --help
