@@ -70,6 +70,7 @@ def _items_at(dl, idxs: list[int]) -> tuple[Tensor, Tensor]:
     xs, ys = zip(*(found[k] for k in range(len(idxs))))
     return torch.stack(xs), torch.stack(ys)
 
+# %% ../nbs/41_interpret.ipynb #58b47f9e
 class ExplanationInterpretation(Interpretation):
     "fastai's `Interpretation` with an explainer: the worst predictions shown with the maps of the predicted and the true class."
     @classmethod
