@@ -586,11 +586,8 @@ def load_model(arch: str|None = 'resnet18', # A torchvision architecture (ignore
               ) -> tuple[nn.Module, dict]:
     "The model in eval mode, and what is known about its input: classes, stats (mean, std), size, and the torchvision `weights` whose transforms preprocess it (or None)."
     import torch
-    from torch import Tensor
-    from xai_lit.core import safe_load, load_state
     from xai_lit.data import IMAGENET_STATS
     from xai_lit.models import torchvision_classifier
-    from xai_lit.train import method_model
     info = dict(classes=None, stats=IMAGENET_STATS, size=224, weights=None)
     if weights is None:
         if not pretrained: return torchvision_classifier(arch).eval(), info   # random weights: squashed to `size`, as before
@@ -601,7 +598,16 @@ def load_model(arch: str|None = 'resnet18', # A torchvision architecture (ignore
             raise OSError(f"pretrained: cannot download {default} ({_one_line(e)}); put the file in {torch.hub.get_dir()}/checkpoints, "
                           "or pass it with --weights") from None
         return model.eval(), {**info, **_preprocessing(default, 1000)}
-    path = Path(weights)
+    return _load_weights_file(Path(weights), arch, info)
+
+# %% ../nbs/50_cli.ipynb #e963fb97
+def _load_weights_file(path: Path, arch: str|None, info: dict) -> tuple[nn.Module, dict]:
+    "`load_model` for a file: a TorchScript program, an `xai_lit train` checkpoint, or a state dict for a torchvision `arch`."
+    import torch
+    from torch import Tensor
+    from xai_lit.core import safe_load, load_state
+    from xai_lit.models import torchvision_classifier
+    from xai_lit.train import method_model
     if not path.is_file(): raise FileNotFoundError(f"weights: no file {path}")
     if _is_torchscript(path):
         try:
