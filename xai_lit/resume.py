@@ -14,6 +14,7 @@ import torch.distributed as dist
 from fastai.callback.core import Callback, CancelEpochException
 from fastai.distributed import DistributedDL
 from fastcore.foundation import L
+from fastcore.basics import patch
 from .core import atomic_write, safe_load, load_state
 from .losses import world_size
 from .callback.core import plain_model
@@ -75,65 +76,73 @@ class CheckpointCallback(Callback):
         if every < 1: raise ValueError(f"every: expected a positive number of epochs, got {every}")
         self.path, self.every, self.resume = Path(path), every, resume
 
-    def before_fit(self):
-        self.start, self.pending_rng, self.pending_smooth, self.history = 0, None, None, []
-        if not self.path.exists(): return
-        device = next(plain_model(self.learn.model).parameters()).device   # where the optimiser's state must be
-        ckpt = self.read(device)   # refuses a file that is not a training state: it is never overwritten
-        if self.resume: self.load(ckpt)
-        else: warnings.warn(f"path: {self.path} holds the state of another fit, which this fit (resume=False) overwrites "
-                            "after its first epoch")
+# %% ../nbs/36_resume.ipynb #16436bc4
+@patch
+def before_fit(self:CheckpointCallback):
+    self.start, self.pending_rng, self.pending_smooth, self.history = 0, None, None, []
+    if not self.path.exists(): return
+    device = next(plain_model(self.learn.model).parameters()).device   # where the optimiser's state must be
+    ckpt = self.read(device)   # refuses a file that is not a training state: it is never overwritten
+    if self.resume: self.load(ckpt)
+    else: warnings.warn(f"path: {self.path} holds the state of another fit, which this fit (resume=False) overwrites "
+                        "after its first epoch")
 
-    def read(self, map_location='cpu') -> dict:
-        "The training state at `path`, loaded with `weights_only=True`; a `ValueError` if it is not one."
-        ckpt = safe_load(self.path, 'path', map_location)
-        missing = [k for k in STATE_KEYS if not isinstance(ckpt, dict) or k not in ckpt]
-        if missing: raise ValueError(f"path: {self.path} is not a training state written by CheckpointCallback (no "
-                                     f"{', '.join(missing)}); xai_lit neither resumes from it nor overwrites it")
-        return ckpt
+@patch
+def read(self:CheckpointCallback, map_location='cpu') -> dict:
+    "The training state at `path`, loaded with `weights_only=True`; a `ValueError` if it is not one."
+    ckpt = safe_load(self.path, 'path', map_location)
+    missing = [k for k in STATE_KEYS if not isinstance(ckpt, dict) or k not in ckpt]
+    if missing: raise ValueError(f"path: {self.path} is not a training state written by CheckpointCallback (no "
+                                 f"{', '.join(missing)}); xai_lit neither resumes from it nor overwrites it")
+    return ckpt
 
-    def load(self, ckpt: dict):
-        "Put the model, optimiser, scaler and history of `ckpt` in place; its epochs will be skipped."
-        if ckpt['n_epoch'] != self.n_epoch:
-            raise ValueError(f"path: {self.path} was written by a fit of {ckpt['n_epoch']} epochs, this fit has {self.n_epoch}; "
-                             "resume with the same number of epochs or start a new checkpoint")
-        if ckpt['world_size'] != world_size():
-            raise ValueError(f"path: {self.path} was written by {ckpt['world_size']} processes, this fit has {world_size()}")
-        opt = self.learn.opt
-        if (len(ckpt['opt']['hypers']), len(ckpt['opt']['state'])) != (len(opt.param_lists), len(opt.all_params())):
-            raise ValueError(f"path: {self.path} holds the optimiser of another model or parameter grouping")
-        load_state(plain_model(self.learn.model), ckpt['model'], 'path', self.path)   # checked before anything changes
-        opt.load_state_dict({**ckpt['opt'], 'hypers': L(ckpt['opt']['hypers'])})
-        scaler = getattr(self.learn, 'scaler', None)   # fastai's MixedPrecision makes it in before_fit
-        if ckpt.get('scaler') and scaler is not None: scaler.load_state_dict(ckpt['scaler'])
-        self.start, self.history, self.pending_smooth = ckpt['epoch'], ckpt['history'], ckpt.get('smooth_loss')
-        self.pending_rng = ckpt['rng'][dist.get_rank() if world_size() > 1 else 0]
+@patch
+def load(self:CheckpointCallback, ckpt: dict):
+    "Put the model, optimiser, scaler and history of `ckpt` in place; its epochs will be skipped."
+    if ckpt['n_epoch'] != self.n_epoch:
+        raise ValueError(f"path: {self.path} was written by a fit of {ckpt['n_epoch']} epochs, this fit has {self.n_epoch}; "
+                         "resume with the same number of epochs or start a new checkpoint")
+    if ckpt['world_size'] != world_size():
+        raise ValueError(f"path: {self.path} was written by {ckpt['world_size']} processes, this fit has {world_size()}")
+    opt = self.learn.opt
+    if (len(ckpt['opt']['hypers']), len(ckpt['opt']['state'])) != (len(opt.param_lists), len(opt.all_params())):
+        raise ValueError(f"path: {self.path} holds the optimiser of another model or parameter grouping")
+    load_state(plain_model(self.learn.model), ckpt['model'], 'path', self.path)   # checked before anything changes
+    opt.load_state_dict({**ckpt['opt'], 'hypers': L(ckpt['opt']['hypers'])})
+    scaler = getattr(self.learn, 'scaler', None)   # fastai's MixedPrecision makes it in before_fit
+    if ckpt.get('scaler') and scaler is not None: scaler.load_state_dict(ckpt['scaler'])
+    self.start, self.history, self.pending_smooth = ckpt['epoch'], ckpt['history'], ckpt.get('smooth_loss')
+    self.pending_rng = ckpt['rng'][dist.get_rank() if world_size() > 1 else 0]
 
-    def before_epoch(self):
-        if self.epoch < self.start: raise CancelEpochException
-        if self.pending_rng is not None: set_rng_states(self.pending_rng, self.dls); self.pending_rng = None
-        if self.pending_smooth is not None and hasattr(self.learn, 'recorder'):
-            smooth = self.learn.recorder.smooth_loss
-            smooth.count, smooth.val = self.pending_smooth['count'], self.pending_smooth['val']
-            self.pending_smooth = None
+# %% ../nbs/36_resume.ipynb #83512f25
+@patch
+def before_epoch(self:CheckpointCallback):
+    if self.epoch < self.start: raise CancelEpochException
+    if self.pending_rng is not None: set_rng_states(self.pending_rng, self.dls); self.pending_rng = None
+    if self.pending_smooth is not None and hasattr(self.learn, 'recorder'):
+        smooth = self.learn.recorder.smooth_loss
+        smooth.count, smooth.val = self.pending_smooth['count'], self.pending_smooth['val']
+        self.pending_smooth = None
 
-    def after_epoch(self):
-        recorder = getattr(self.learn, 'recorder', None)
-        if self.epoch < self.start:
-            if recorder is not None and self.epoch < len(self.history): recorder.values[-1] = self.history[self.epoch]
-            return
-        if recorder is not None: self.history = [list(map(float, v)) for v in recorder.values]
-        done = self.epoch + 1
-        if done % self.every == 0 or done == self.n_epoch: self.save(done)
+@patch
+def after_epoch(self:CheckpointCallback):
+    recorder = getattr(self.learn, 'recorder', None)
+    if self.epoch < self.start:
+        if recorder is not None and self.epoch < len(self.history): recorder.values[-1] = self.history[self.epoch]
+        return
+    if recorder is not None: self.history = [list(map(float, v)) for v in recorder.values]
+    done = self.epoch + 1
+    if done % self.every == 0 or done == self.n_epoch: self.save(done)
 
-    def save(self, epochs_done: int):
-        "Write the checkpoint (rank 0); every process contributes its random states."
-        rng = _gather_objects(rng_states(self.dls))
-        if not is_main_process(): return
-        scaler, recorder = getattr(self.learn, 'scaler', None), getattr(self.learn, 'recorder', None)
-        smooth = dict(count=recorder.smooth_loss.count, val=recorder.smooth_loss.val) if recorder is not None else None
-        ckpt = dict(smooth_loss=smooth, model={k: v.cpu() for k, v in plain_model(self.learn.model).state_dict().items()},
-                    opt=self.learn.opt.state_dict(), scaler=scaler.state_dict() if scaler is not None else None,
-                    epoch=epochs_done, n_epoch=self.n_epoch, world_size=world_size(), rng=rng, history=self.history)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_write(self.path, 'wb') as f: torch.save(plain_data(ckpt), f)
+@patch
+def save(self:CheckpointCallback, epochs_done: int):
+    "Write the checkpoint (rank 0); every process contributes its random states."
+    rng = _gather_objects(rng_states(self.dls))
+    if not is_main_process(): return
+    scaler, recorder = getattr(self.learn, 'scaler', None), getattr(self.learn, 'recorder', None)
+    smooth = dict(count=recorder.smooth_loss.count, val=recorder.smooth_loss.val) if recorder is not None else None
+    ckpt = dict(smooth_loss=smooth, model={k: v.cpu() for k, v in plain_model(self.learn.model).state_dict().items()},
+                opt=self.learn.opt.state_dict(), scaler=scaler.state_dict() if scaler is not None else None,
+                epoch=epochs_done, n_epoch=self.n_epoch, world_size=world_size(), rng=rng, history=self.history)
+    self.path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(self.path, 'wb') as f: torch.save(plain_data(ckpt), f)

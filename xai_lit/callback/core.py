@@ -8,6 +8,7 @@ Docs: https://xai-lit.github.io/xai_lit/callback.core.html.md"""
 from __future__ import annotations
 import itertools, warnings
 from functools import partial
+from fastcore.basics import patch
 import torch, torch.nn as nn
 from fastai.callback.core import Callback
 from fastai.learner import Learner
@@ -97,92 +98,113 @@ class ExplanationHandler(Callback):
         self.__dict__['_learn'] = learn
         if isinstance(learn, Learner): _guard_fit(learn)
 
-    def before_fit(self):
-        "Undo what a fit that bypassed the guard left, bind the explainer, add the statistics' columns."
-        self.restore()
-        if self.explainer is not None:
-            self.explain_maps = bind_explainer(self.explainer, self.learn.model, layer=self.layer, relu=False,
-                                          explain_mode=self.explain_mode)
-        if self.stats.names:
-            self._stat_metrics = self.stats.metrics()
-            self.learn.metrics = list(self.learn.metrics) + self._stat_metrics
-    def before_epoch(self):
-        "Start the epoch's statistics."
-        self.stats.reset()
-    def before_train(self):
-        "Train on this callback's loss."
-        self.swap_loss()
-    def after_train(self):
-        "Validate on the user's loss."
-        self.restore_loss()
-    def after_fit(self):
-        "Give the learner back as found."
-        self.restore()
+# %% ../../nbs/30_callback.core.ipynb #0394a19b
+@patch
+def before_fit(self:ExplanationHandler):
+    "Undo what a fit that bypassed the guard left, bind the explainer, add the statistics' columns."
+    self.restore()
+    if self.explainer is not None:
+        self.explain_maps = bind_explainer(self.explainer, self.learn.model, layer=self.layer, relu=False,
+                                      explain_mode=self.explain_mode)
+    if self.stats.names:
+        self._stat_metrics = self.stats.metrics()
+        self.learn.metrics = list(self.learn.metrics) + self._stat_metrics
+@patch
+def before_epoch(self:ExplanationHandler):
+    "Start the epoch's statistics."
+    self.stats.reset()
+@patch
+def before_train(self:ExplanationHandler):
+    "Train on this callback's loss."
+    self.swap_loss()
+@patch
+def after_train(self:ExplanationHandler):
+    "Validate on the user's loss."
+    self.restore_loss()
+@patch
+def after_fit(self:ExplanationHandler):
+    "Give the learner back as found."
+    self.restore()
 
-    def loss(self, pred, *yb):
-        "The training loss; subclasses write it."
-        raise NotImplementedError
-    def _loss_in_place(self, pred, *yb):
-        return self.loss(pred, *yb) if getattr(self.learn, 'training', False) else self.user_loss_func(pred, *yb)
+# %% ../../nbs/30_callback.core.ipynb #b149e86a
+@patch
+def loss(self:ExplanationHandler, pred, *yb):
+    "The training loss; subclasses write it."
+    raise NotImplementedError
+@patch
+def _loss_in_place(self:ExplanationHandler, pred, *yb):
+    return self.loss(pred, *yb) if getattr(self.learn, 'training', False) else self.user_loss_func(pred, *yb)
 
-    def swap_loss(self):
-        "Put this callback's `loss` in place; the loss it replaces (the user's) is `user_loss_func`."
-        if self._loss_swapped: return
-        self.user_loss_func, self.learn.loss_func = self.learn.loss_func, self._loss_in_place
-        self._loss_swapped = True
+@patch
+def swap_loss(self:ExplanationHandler):
+    "Put this callback's `loss` in place; the loss it replaces (the user's) is `user_loss_func`."
+    if self._loss_swapped: return
+    self.user_loss_func, self.learn.loss_func = self.learn.loss_func, self._loss_in_place
+    self._loss_swapped = True
 
-    def restore_loss(self):
-        "Give back the loss this callback replaced, also when another handler's loss was put in place above it."
-        if not self._loss_swapped: return
-        self._loss_swapped = False
-        mine, f = self._loss_in_place, self.learn.loss_func
-        if f == mine: self.learn.loss_func = self.user_loss_func; return
-        while isinstance(getattr(f, '__self__', None), ExplanationHandler) and f.__self__._loss_swapped:
-            above = f.__self__   # a handler whose loss sits above ours: ours leaves the chain
-            if above.user_loss_func == mine: above.user_loss_func = self.user_loss_func; return
-            f = above.user_loss_func
+@patch
+def restore_loss(self:ExplanationHandler):
+    "Give back the loss this callback replaced, also when another handler's loss was put in place above it."
+    if not self._loss_swapped: return
+    self._loss_swapped = False
+    mine, f = self._loss_in_place, self.learn.loss_func
+    if f == mine: self.learn.loss_func = self.user_loss_func; return
+    while isinstance(getattr(f, '__self__', None), ExplanationHandler) and f.__self__._loss_swapped:
+        above = f.__self__   # a handler whose loss sits above ours: ours leaves the chain
+        if above.user_loss_func == mine: above.user_loss_func = self.user_loss_func; return
+        f = above.user_loss_func
 
-    def add_forward_hook(self, module: nn.Module, hook):
-        "`module.register_forward_hook(hook)`, removed by `remove_hooks` and `restore`."
-        self._hooks.append(module.register_forward_hook(hook))
-        return self._hooks[-1]
-    def remove_hooks(self):
-        "Remove every hook this callback added."
-        for handle in self._hooks: handle.remove()
-        self._hooks = []
+# %% ../../nbs/30_callback.core.ipynb #b7832959
+@patch
+def add_forward_hook(self:ExplanationHandler, module: nn.Module, hook):
+    "`module.register_forward_hook(hook)`, removed by `remove_hooks` and `restore`."
+    self._hooks.append(module.register_forward_hook(hook))
+    return self._hooks[-1]
+@patch
+def remove_hooks(self:ExplanationHandler):
+    "Remove every hook this callback added."
+    for handle in self._hooks: handle.remove()
+    self._hooks = []
 
-    def set_requires_grad(self, params, flag: bool):
-        "Set `requires_grad` of `params`; `restore` gives back the flags they had before this callback first changed them."
-        recorded = {id(p) for _, p, _ in self._grad_flags}
-        for p in params:
-            if id(p) not in recorded: self._grad_flags.append([next(_records), p, p.requires_grad]); recorded.add(id(p))
-            p.requires_grad_(flag)
-    def _restore_requires_grad(self):
-        others = [r for cb in self._other_handlers() for r in cb._grad_flags]
-        for seq, p, flag in self._grad_flags:
-            later = [r for r in others if r[1] is p and r[0] > seq]
-            if later: min(later, key=lambda r: r[0])[2] = flag   # the handler that changed it after us will put back ours
-            elif not any(r[1] is p for r in others): p.requires_grad_(flag)   # (an earlier one will put back the first flag)
-        self._grad_flags = []
-    def _other_handlers(self) -> list:
-        if self.learn is None: return []
-        return [cb for cb in self.learn.cbs if isinstance(cb, ExplanationHandler) and cb is not self and cb.learn is self.learn]
+@patch
+def set_requires_grad(self:ExplanationHandler, params, flag: bool):
+    "Set `requires_grad` of `params`; `restore` gives back the flags they had before this callback first changed them."
+    recorded = {id(p) for _, p, _ in self._grad_flags}
+    for p in params:
+        if id(p) not in recorded: self._grad_flags.append([next(_records), p, p.requires_grad]); recorded.add(id(p))
+        p.requires_grad_(flag)
+@patch
+def _restore_requires_grad(self:ExplanationHandler):
+    others = [r for cb in self._other_handlers() for r in cb._grad_flags]
+    for seq, p, flag in self._grad_flags:
+        later = [r for r in others if r[1] is p and r[0] > seq]
+        if later: min(later, key=lambda r: r[0])[2] = flag   # the handler that changed it after us will put back ours
+        elif not any(r[1] is p for r in others): p.requires_grad_(flag)   # (an earlier one will put back the first flag)
+    self._grad_flags = []
+@patch
+def _other_handlers(self:ExplanationHandler) -> list:
+    if self.learn is None: return []
+    return [cb for cb in self.learn.cbs if isinstance(cb, ExplanationHandler) and cb is not self and cb.learn is self.learn]
 
-    def _remove_stats(self):
-        if self._stat_metrics and self.learn is not None:
-            ids = {id(m) for m in self._stat_metrics}
-            self.learn.metrics = [m for m in self.learn.metrics if id(m) not in ids]
-        self._stat_metrics = []
+# %% ../../nbs/30_callback.core.ipynb #e6da35ea
+@patch
+def _remove_stats(self:ExplanationHandler):
+    if self._stat_metrics and self.learn is not None:
+        ids = {id(m) for m in self._stat_metrics}
+        self.learn.metrics = [m for m in self.learn.metrics if id(m) not in ids]
+    self._stat_metrics = []
 
-    def restore(self):
-        "Give back the user's loss and metrics, remove the hooks, reset `requires_grad`: the learner as found. Safe to call twice."
-        if self.learn is not None: self.restore_loss(); self._remove_stats()
-        self.remove_hooks(); self._restore_requires_grad()
+@patch
+def restore(self:ExplanationHandler):
+    "Give back the user's loss and metrics, remove the hooks, reset `requires_grad`: the learner as found. Safe to call twice."
+    if self.learn is not None: self.restore_loss(); self._remove_stats()
+    self.remove_hooks(); self._restore_requires_grad()
 
-    def _safe_restore(self):
-        "`restore()`, warning instead of raising: it runs while the exception that ended the fit is on its way to the user."
-        try: self.restore()
-        except Exception as e: warnings.warn(f"{type(self).__name__}.restore() failed: {e!r}")
+@patch
+def _safe_restore(self:ExplanationHandler):
+    "`restore()`, warning instead of raising: it runs while the exception that ended the fit is on its way to the user."
+    try: self.restore()
+    except Exception as e: warnings.warn(f"{type(self).__name__}.restore() failed: {e!r}")
 
 # %% ../../nbs/30_callback.core.ipynb #fc5b4100
 def _is_fit_guard(f) -> bool:   # by name: a learner pickled from a notebook holds a copy of the function

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import torch, torch.nn as nn, torch.nn.functional as F
 from torch import Tensor
+from fastcore.basics import patch
 from ..core import model_as_found, plain_tensor, salient_mask
 from ..cam import GradCAM
 from ..metrics import blur, fill_like, saliency_gap
@@ -102,46 +103,55 @@ class EDDACallback(ExplanationHandler):
         self.n_augmented = 0
         if not monitor: self.stats = EpochStats()   # no columns in the progress table
 
-    def occlusion_maps(self, x: Tensor, y: Tensor) -> Tensor:
-        "Maps (n, H, W) whose top-k and bottom-k pixels are occluded: the model's explanations."
-        with model_as_found(plain_model(self.learn.model), self.explain_mode):
-            return self.explain_maps(x, y if self.explain_target == 'label' else None)
+# %% ../../nbs/33_callback.edda.ipynb #6d01e7a8
+@patch
+def occlusion_maps(self:EDDACallback, x: Tensor, y: Tensor) -> Tensor:
+    "Maps (n, H, W) whose top-k and bottom-k pixels are occluded: the model's explanations."
+    with model_as_found(plain_model(self.learn.model), self.explain_mode):
+        return self.explain_maps(x, y if self.explain_target == 'label' else None)
 
-    def augment(self, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
-        "The non-salient-occluded and the salient-occluded copies of `x`."
-        top, bottom = occlusion_masks(self.occlusion_maps(x, y).to(x.device), self.fraction, self.map_blur)
-        return occlude(x, bottom, self.fill), occlude(x, top, self.fill)
+@patch
+def augment(self:EDDACallback, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+    "The non-salient-occluded and the salient-occluded copies of `x`."
+    top, bottom = occlusion_masks(self.occlusion_maps(x, y).to(x.device), self.fraction, self.map_blur)
+    return occlude(x, bottom, self.fill), occlude(x, top, self.fill)
 
-    def before_batch(self):
-        self.n_augmented = 0
-        if not self.training or self.epoch < self.warmup_epochs: return
-        x, y = plain_tensor(self.x), plain_tensor(self.y)
-        n = max(1, round(self.p * len(x)))
-        nonsalient, salient = self.augment(x[:n], y[:n])
-        self.n_augmented, self.clean_xb = n, self.learn.xb
-        self.learn.xb = (torch.cat([x, nonsalient, salient]).as_subclass(type(self.x)),)
+@patch
+def before_batch(self:EDDACallback):
+    self.n_augmented = 0
+    if not self.training or self.epoch < self.warmup_epochs: return
+    x, y = plain_tensor(self.x), plain_tensor(self.y)
+    n = max(1, round(self.p * len(x)))
+    nonsalient, salient = self.augment(x[:n], y[:n])
+    self.n_augmented, self.clean_xb = n, self.learn.xb
+    self.learn.xb = (torch.cat([x, nonsalient, salient]).as_subclass(type(self.x)),)
 
-    def loss(self, pred, *yb):
-        if not self.n_augmented: return self.user_loss_func(pred, *yb)
-        y, n = yb[0], self.n_augmented
-        clean, nonsalient, salient = pred.split([len(y), n, n])
-        return (self.user_loss_func(clean, *yb) + self.nonsalient_weight * self.user_loss_func(nonsalient, y[:n])
-                + self.salient_weight * salient_loss(salient, plain_tensor(y[:n]), clean[:n], self.salient_loss,
-                                                     self.label_smoothing, self.margin))
+# %% ../../nbs/33_callback.edda.ipynb #e10ecee5
+@patch
+def loss(self:EDDACallback, pred, *yb):
+    if not self.n_augmented: return self.user_loss_func(pred, *yb)
+    y, n = yb[0], self.n_augmented
+    clean, nonsalient, salient = pred.split([len(y), n, n])
+    return (self.user_loss_func(clean, *yb) + self.nonsalient_weight * self.user_loss_func(nonsalient, y[:n])
+            + self.salient_weight * salient_loss(salient, plain_tensor(y[:n]), clean[:n], self.salient_loss,
+                                                 self.label_smoothing, self.margin))
 
-    def after_loss(self):
-        if self.training and self.n_augmented:
-            self.learn.pred, self.learn.xb = self.pred[:len(self.y)], self.clean_xb
+@patch
+def after_loss(self:EDDACallback):
+    if self.training and self.n_augmented:
+        self.learn.pred, self.learn.xb = self.pred[:len(self.y)], self.clean_xb
 
-    def after_batch(self):
-        if self.training or not self.monitor or self.explain_maps is None: return   # validate() outside a fit: nothing bound, no column
-        x, logits = plain_tensor(self.x), plain_tensor(self.pred).detach()
-        maps = self.explain_maps(x, logits.argmax(1))
-        gap = saliency_gap(plain_model(self.learn.model), x, maps, logits.argmax(1), self.fraction,
-                           FILLS.get(self.fill, self.fill) if isinstance(self.fill, str) else self.fill, logits=logits)
-        self.stats.add('gap', gap.gap.sum(), len(x))
-        self.stats.add('sal_flip', gap.salient_flip.float().sum(), len(x))
-        self.stats.add('nonsal_flip', gap.nonsalient_flip.float().sum(), len(x))
+# %% ../../nbs/33_callback.edda.ipynb #37c34898
+@patch
+def after_batch(self:EDDACallback):
+    if self.training or not self.monitor or self.explain_maps is None: return   # validate() outside a fit: nothing bound, no column
+    x, logits = plain_tensor(self.x), plain_tensor(self.pred).detach()
+    maps = self.explain_maps(x, logits.argmax(1))
+    gap = saliency_gap(plain_model(self.learn.model), x, maps, logits.argmax(1), self.fraction,
+                       FILLS.get(self.fill, self.fill) if isinstance(self.fill, str) else self.fill, logits=logits)
+    self.stats.add('gap', gap.gap.sum(), len(x))
+    self.stats.add('sal_flip', gap.salient_flip.float().sum(), len(x))
+    self.stats.add('nonsal_flip', gap.nonsalient_flip.float().sum(), len(x))
 
 # %% ../../nbs/33_callback.edda.ipynb #27da7e90
 class RandomOcclusionCallback(EDDACallback):

@@ -8,6 +8,7 @@ Docs: https://xai-lit.github.io/xai_lit/callback.excon.html.md"""
 from __future__ import annotations
 import torch, torch.nn as nn
 from torch import Tensor
+from fastcore.basics import patch
 from ..core import model_as_found, salient_mask, threshold_mask
 from ..cam import GradCAM
 from ..models import excon_layer
@@ -45,45 +46,51 @@ class ExConCallback(SupConCallback):
         self.fill, self.background, self.rejected = fill, background, rejected
         self.background_copies = background_copies or (2 if rejected == 'append' else 1)
 
-    def before_fit(self):
-        "Resolve the layer (`excon_layer` of the model when none was given), then SupCon's `before_fit` binds the explainer."
-        self.layer = self.layer_arg
-        if self.layer is None and isinstance(self.explainer, type): self.layer = excon_layer(self.learn.model)
-        super().before_fit()
+# %% ../../nbs/32_callback.excon.ipynb #2ce9b3f2
+@patch
+def before_fit(self:ExConCallback):
+    "Resolve the layer (`excon_layer` of the model when none was given), then SupCon's `before_fit` binds the explainer."
+    self.layer = self.layer_arg
+    if self.layer is None and isinstance(self.explainer, type): self.layer = excon_layer(self.learn.model)
+    SupConCallback.before_fit(self)
 
-    def masked_views(self, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
-        "Each image masked by its own explanation of its label, and the keep masks (B, H, W)."
-        maps = self.explain_maps(x, y)
-        keep = salient_mask(maps, self.fraction) if self.fraction is not None else threshold_mask(maps, self.threshold)
-        return torch.where(keep[:, None], x, torch.full_like(x, self.fill)), keep
+@patch
+def masked_views(self:ExConCallback, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+    "Each image masked by its own explanation of its label, and the keep masks (B, H, W)."
+    maps = self.explain_maps(x, y)
+    keep = salient_mask(maps, self.fraction) if self.fraction is not None else threshold_mask(maps, self.threshold)
+    return torch.where(keep[:, None], x, torch.full_like(x, self.fill)), keep
 
-    def gate(self, masked: Tensor, y: Tensor) -> Tensor:
-        "Whether the classifier still predicts the label on each masked image (no gradient, model left as found)."
-        model = plain_model(self.learn.model)   # this process's images only, no DDP synchronisation
-        with torch.no_grad(), model_as_found(model, self.explain_mode):
-            return model(masked).argmax(1) == y
+@patch
+def gate(self:ExConCallback, masked: Tensor, y: Tensor) -> Tensor:
+    "Whether the classifier still predicts the label on each masked image (no gradient, model left as found)."
+    model = plain_model(self.learn.model)   # this process's images only, no DDP synchronisation
+    with torch.no_grad(), model_as_found(model, self.explain_mode):
+        return model(masked).argmax(1) == y
 
-    def make_views(self, x, y):
-        if self.epoch < self.warmup_epochs: return super().make_views(x, y)
-        masked, keep = self.masked_views(x, y)
-        accepted = self.gate(masked, y)
-        rejected = ~accepted
-        two = self.background and self.background_copies == 2
-        no = lambda n: torch.zeros(n, dtype=torch.bool, device=x.device)
-        if self.rejected == 'replace':   # two views per image; a rejected image's views are its masked image, negative-only
-            first = masked if self.background else torch.where(accepted[:, None, None, None], masked, self.views(x))
-            second = self.views(x)
-            if two: second = torch.where(rejected[:, None, None, None], masked, second)
-            flags = torch.cat([rejected & self.background, rejected & two])
-            views, labels = torch.cat([first, second]), torch.cat([y, y])
-        else:   # the reference: rejected masked images appended (to both view batches with two copies)
-            first = torch.where(accepted[:, None, None, None], masked, self.views(x))
-            extra = masked[rejected] if self.background else masked[:0]
-            extra = torch.cat([extra] * self.background_copies)
-            views = torch.cat([first, self.views(x), extra])
-            labels = torch.cat([y, y, y[rejected].repeat(self.background_copies) if self.background else y[:0]])
-            flags = torch.cat([no(2 * len(x)), torch.ones(len(extra), dtype=torch.bool, device=x.device)])
-        self.stats.add('accept_rate', accepted.float().sum(), len(x))
-        self.stats.add('kept_fraction', keep.float().mean((1, 2)).sum(), len(x))
-        self.stats.add('background', flags.sum(), len(x))
-        return views, labels, flags
+# %% ../../nbs/32_callback.excon.ipynb #ca29eb71
+@patch
+def make_views(self:ExConCallback, x, y):
+    if self.epoch < self.warmup_epochs: return SupConCallback.make_views(self, x, y)
+    masked, keep = self.masked_views(x, y)
+    accepted = self.gate(masked, y)
+    rejected = ~accepted
+    two = self.background and self.background_copies == 2
+    no = lambda n: torch.zeros(n, dtype=torch.bool, device=x.device)
+    if self.rejected == 'replace':   # two views per image; a rejected image's views are its masked image, negative-only
+        first = masked if self.background else torch.where(accepted[:, None, None, None], masked, self.views(x))
+        second = self.views(x)
+        if two: second = torch.where(rejected[:, None, None, None], masked, second)
+        flags = torch.cat([rejected & self.background, rejected & two])
+        views, labels = torch.cat([first, second]), torch.cat([y, y])
+    else:   # the reference: rejected masked images appended (to both view batches with two copies)
+        first = torch.where(accepted[:, None, None, None], masked, self.views(x))
+        extra = masked[rejected] if self.background else masked[:0]
+        extra = torch.cat([extra] * self.background_copies)
+        views = torch.cat([first, self.views(x), extra])
+        labels = torch.cat([y, y, y[rejected].repeat(self.background_copies) if self.background else y[:0]])
+        flags = torch.cat([no(2 * len(x)), torch.ones(len(extra), dtype=torch.bool, device=x.device)])
+    self.stats.add('accept_rate', accepted.float().sum(), len(x))
+    self.stats.add('kept_fraction', keep.float().mean((1, 2)).sum(), len(x))
+    self.stats.add('background', flags.sum(), len(x))
+    return views, labels, flags

@@ -8,6 +8,7 @@ Docs: https://xai-lit.github.io/xai_lit/callback.supcon.html.md"""
 from __future__ import annotations
 import torch, torch.nn as nn, torch.nn.functional as F
 from torch import Tensor
+from fastcore.basics import patch
 from fastai.optimizer import Optimizer
 import torch.distributed as dist
 from .core import ExplanationHandler, plain_model
@@ -52,80 +53,93 @@ class SupConCallback(ExplanationHandler):
         self.supcon = SupConLoss(temperature, base_temperature)
         self._features = None
 
-    def before_fit(self):
-        super().before_fit()
-        self.parts = contrastive_parts(self.learn.model)
-        if self.views is None: self.views = ContrastiveViews(stats=getattr(self.dls, 'stats', None))
-        if self._freezes_linear():
-            self.set_requires_grad(self.parts.fc.parameters(), False)
-            for p in self.parts.fc.parameters(): p.grad = None   # fastai's optimisers step (and decay) every parameter that has a gradient
+# %% ../../nbs/31_callback.supcon.ipynb #fde69f15
+@patch
+def before_fit(self:SupConCallback):
+    ExplanationHandler.before_fit(self)
+    self.parts = contrastive_parts(self.learn.model)
+    if self.views is None: self.views = ContrastiveViews(stats=getattr(self.dls, 'stats', None))
+    if self._freezes_linear():
+        self.set_requires_grad(self.parts.fc.parameters(), False)
+        for p in self.parts.fc.parameters(): p.grad = None   # fastai's optimisers step (and decay) every parameter that has a gradient
 
-    def _freezes_linear(self) -> bool:
-        "Whether the classifier sits out the encoder's steps (its parameters stop requiring gradients for the fit): with linear='epoch'."
-        return self.linear == 'epoch'
+@patch
+def _freezes_linear(self:SupConCallback) -> bool:
+    "Whether the classifier sits out the encoder's steps (its parameters stop requiring gradients for the fit): with linear='epoch'."
+    return self.linear == 'epoch'
 
-    def before_train(self):
-        super().before_train()
-        self.remove_hooks()   # one hook, also after an epoch cancelled before `after_train`
-        self.add_forward_hook(self.parts.encoder, lambda m, i, out: setattr(self, '_features', out))
+@patch
+def before_train(self:SupConCallback):
+    ExplanationHandler.before_train(self)
+    self.remove_hooks()   # one hook, also after an epoch cancelled before `after_train`
+    self.add_forward_hook(self.parts.encoder, lambda m, i, out: setattr(self, '_features', out))
 
-    def after_train(self):
-        super().after_train(); self.remove_hooks(); self._features = None
-        if self.linear == 'epoch': self.fit_linear_epoch()
+@patch
+def after_train(self:SupConCallback):
+    ExplanationHandler.after_train(self); self.remove_hooks(); self._features = None
+    if self.linear == 'epoch': self.fit_linear_epoch()
 
-    def restore(self):
-        "`ExplanationHandler.restore`, and the last batch's features (and their graph) let go."
-        super().restore(); self._features = None
+@patch
+def restore(self:SupConCallback):
+    "`ExplanationHandler.restore`, and the last batch's features (and their graph) let go."
+    ExplanationHandler.restore(self); self._features = None
 
-    def make_views(self, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-        "Views to train on (M, C, H, W), their labels (M,), and which are negatives only (M,); here two random views."
-        views = torch.cat([self.views(x), self.views(x)])
-        return views, torch.cat([y, y]), torch.zeros(len(views), dtype=torch.bool, device=x.device)
+# %% ../../nbs/31_callback.supcon.ipynb #125809e6
+@patch
+def make_views(self:SupConCallback, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    "Views to train on (M, C, H, W), their labels (M,), and which are negatives only (M,); here two random views."
+    views = torch.cat([self.views(x), self.views(x)])
+    return views, torch.cat([y, y]), torch.zeros(len(views), dtype=torch.bool, device=x.device)
 
-    def before_batch(self):
-        plain = lambda t: t.as_subclass(Tensor)   # fastai's tensor types refuse to mix (TensorImage * TensorCategory)
-        views, labels, negative_only = self.make_views(plain(self.x), plain(self.y))
-        self.negative_only = negative_only
-        self.learn.xb, self.learn.yb = (views,), (labels,)
+@patch
+def before_batch(self:SupConCallback):
+    plain = lambda t: t.as_subclass(Tensor)   # fastai's tensor types refuse to mix (TensorImage * TensorCategory)
+    views, labels, negative_only = self.make_views(plain(self.x), plain(self.y))
+    self.negative_only = negative_only
+    self.learn.xb, self.learn.yb = (views,), (labels,)
 
-    def loss(self, pred, labels):
-        features = self._features
-        z = F.normalize(self.parts.projection(features).float(), dim=1)
-        with torch.autocast(z.device.type, enabled=False):   # the similarities in float32, and a float32 loss under mixed precision
-            loss = self.supcon(z, labels, negative_only=self.negative_only)
-        if self.linear == 'online':
-            keep = ~self.negative_only
-            logits = self.parts.fc(features.detach()[keep]).float()
-            loss = loss + self.linear_weight * F.cross_entropy(logits, labels[keep])
-            self.stats.add('linear_train_acc', (logits.argmax(1) == labels[keep]).float().sum(), int(keep.sum()))
-        return loss
+@patch
+def loss(self:SupConCallback, pred, labels):
+    features = self._features
+    z = F.normalize(self.parts.projection(features).float(), dim=1)
+    with torch.autocast(z.device.type, enabled=False):   # the similarities in float32, and a float32 loss under mixed precision
+        loss = self.supcon(z, labels, negative_only=self.negative_only)
+    if self.linear == 'online':
+        keep = ~self.negative_only
+        logits = self.parts.fc(features.detach()[keep]).float()
+        loss = loss + self.linear_weight * F.cross_entropy(logits, labels[keep])
+        self.stats.add('linear_train_acc', (logits.argmax(1) == labels[keep]).float().sum(), int(keep.sum()))
+    return loss
 
-    def linear_state(self, p: Tensor) -> dict:
-        "The state of the classifier's SGD for its parameter `p`: in the learner's (fastai) optimiser state, so that it lasts from epoch to epoch and a checkpoint of the optimiser holds it."
-        opt = self.learn.opt
-        if isinstance(opt, Optimizer): return opt.state[p]
-        return self._linear_states.setdefault(p, {})
+# %% ../../nbs/31_callback.supcon.ipynb #9a4a2860
+@patch
+def linear_state(self:SupConCallback, p: Tensor) -> dict:
+    "The state of the classifier's SGD for its parameter `p`: in the learner's (fastai) optimiser state, so that it lasts from epoch to epoch and a checkpoint of the optimiser holds it."
+    opt = self.learn.opt
+    if isinstance(opt, Optimizer): return opt.state[p]
+    return self._linear_states.setdefault(p, {})
 
-    def fit_linear_epoch(self):
-        "One epoch of the linear classifier on frozen features (`linear_views`): one persistent SGD with momentum and L2 weight decay, as the reference."
-        lr = self.linear_lr if self.linear_lr is not None else self.learn.opt.hypers[-1]['lr']
-        params = list(self.parts.fc.parameters())
-        opt = torch.optim.SGD(params, lr=lr, momentum=self.linear_mom, weight_decay=self.linear_wd)
-        for p in params: opt.state[p] = self.linear_state(p)   # torch's SGD keeps its 'momentum_buffer' there
-        encoder_mode, flags = self.parts.encoder.training, [p.requires_grad for p in params]
-        for p in params: p.requires_grad_(True)
-        self.parts.encoder.eval()
-        try:
-            for x, y in self.dls.train:
-                x, y = x.as_subclass(Tensor), y.as_subclass(Tensor)
-                with torch.no_grad(): features = self.parts.encoder(self.linear_views(x))
-                logits = self.parts.fc(features)
-                loss = F.cross_entropy(logits, y)
-                opt.zero_grad(); loss.backward(); average_gradients(params); opt.step()
-                self.stats.add('linear_train_acc', (logits.argmax(1) == y).float().sum(), len(y))
-        finally:
-            self.parts.encoder.train(encoder_mode); opt.zero_grad(set_to_none=True)
-            for p, flag in zip(params, flags): p.requires_grad_(flag)
+@patch
+def fit_linear_epoch(self:SupConCallback):
+    "One epoch of the linear classifier on frozen features (`linear_views`): one persistent SGD with momentum and L2 weight decay, as the reference."
+    lr = self.linear_lr if self.linear_lr is not None else self.learn.opt.hypers[-1]['lr']
+    params = list(self.parts.fc.parameters())
+    opt = torch.optim.SGD(params, lr=lr, momentum=self.linear_mom, weight_decay=self.linear_wd)
+    for p in params: opt.state[p] = self.linear_state(p)   # torch's SGD keeps its 'momentum_buffer' there
+    encoder_mode, flags = self.parts.encoder.training, [p.requires_grad for p in params]
+    for p in params: p.requires_grad_(True)
+    self.parts.encoder.eval()
+    try:
+        for x, y in self.dls.train:
+            x, y = x.as_subclass(Tensor), y.as_subclass(Tensor)
+            with torch.no_grad(): features = self.parts.encoder(self.linear_views(x))
+            logits = self.parts.fc(features)
+            loss = F.cross_entropy(logits, y)
+            opt.zero_grad(); loss.backward(); average_gradients(params); opt.step()
+            self.stats.add('linear_train_acc', (logits.argmax(1) == y).float().sum(), len(y))
+    finally:
+        self.parts.encoder.train(encoder_mode); opt.zero_grad(set_to_none=True)
+        for p, flag in zip(params, flags): p.requires_grad_(flag)
 
 # %% ../../nbs/31_callback.supcon.ipynb #216b6582
 def average_gradients(params: list) -> None:
