@@ -45,8 +45,9 @@ def score_inputs(model: nn.Module, # The classifier
                 values = logits.softmax(1) if score == 'probability' else logits
                 scores.append(values.gather(1, target[idx][:, None])[:, 0])
             if predictions: predicted.append(logits.argmax(1))
-    scores = torch.cat(scores) if scores else torch.empty(0)
-    return (scores, torch.cat(predicted) if predicted else torch.empty(0, dtype=torch.long)) if predictions else scores
+    scores = torch.cat(scores) if scores else torch.empty(0, device=device)   # no inputs: still on the inputs' device
+    predicted = torch.cat(predicted) if predicted else torch.empty(0, dtype=torch.long, device=device)
+    return (scores, predicted) if predictions else scores
 
 # %% ../nbs/02_perturb.ipynb #140b981d
 def score_masked_inputs(model: nn.Module, # The classifier
