@@ -23,12 +23,12 @@ from PIL import Image
 from .core import atomic_write, safe_load
 
 # %% auto #0
-__all__ = ['TOY_CLASSES', 'SHAPES', 'PATTERNS', 'SHAPE_CLASSES', 'BACKGROUNDS', 'SPLITS', 'CIFAR10_STATS', 'CIFAR100_STATS',
-           'IMAGENET_STATS', 'REAL_DATASETS', 'IMAGE_SUFFIXES', 'MAX_PIXELS', 'toy_shapes', 'background_photos',
-           'ShapesData', 'make_shapes', 'shapes_splits', 'TensorDataset', 'NormalizeBatch', 'TensorDataLoader',
-           'channel_stats', 'tensor_dataloaders', 'batches_with_masks', 'shapes_dataloaders', 'digits_dataloaders',
-           'dataset_path', 'folder_dataloaders', 'real_dataloaders', 'image_files', 'read_images', 'random_crop_boxes',
-           'crop_and_resize', 'grayscale', 'adjust_colour', 'ContrastiveViews']
+__all__ = ['TOY_CLASSES', 'SHAPES', 'PATTERNS', 'SHAPE_CLASSES', 'BACKGROUNDS', 'UNSEEN_BACKGROUNDS', 'SPLITS', 'CIFAR10_STATS',
+           'CIFAR100_STATS', 'IMAGENET_STATS', 'REAL_DATASETS', 'IMAGE_SUFFIXES', 'MAX_PIXELS', 'toy_shapes',
+           'background_photos', 'ShapesData', 'make_shapes', 'shapes_splits', 'TensorDataset', 'NormalizeBatch',
+           'TensorDataLoader', 'channel_stats', 'tensor_dataloaders', 'batches_with_masks', 'shapes_dataloaders',
+           'digits_dataloaders', 'dataset_path', 'folder_dataloaders', 'real_dataloaders', 'image_files', 'read_images',
+           'random_crop_boxes', 'crop_and_resize', 'grayscale', 'adjust_colour', 'ContrastiveViews']
 
 # %% ../nbs/10_data.ipynb #f13d3db6
 TOY_CLASSES = ('square', 'disk', 'cross', 'ring')
@@ -71,19 +71,22 @@ PATTERNS = ('plain', 'split')
 SHAPE_CLASSES = tuple(f'{pattern} {shape}' for pattern in PATTERNS for shape in SHAPES)
 BACKGROUNDS = ('brick', 'grass', 'gravel', 'camera', 'coffee', 'astronaut', 'chelsea', 'rocket', 'moon', 'coins',
                'hubble_deep_field', 'immunohistochemistry')
+UNSEEN_BACKGROUNDS = ('text', 'page', 'clock', 'colorwheel', 'retina', 'cell', 'checkerboard', 'microaneurysms')
 
 @lru_cache(maxsize=4)
 def background_photos(resolution: int = 64, # Side of the square photos returned
+                      names: tuple[str, ...] = BACKGROUNDS, # scikit-image photos shipped with the package
                      ) -> Tensor:
-    "scikit-image's photos and textures (`BACKGROUNDS`): centre squares, (k, 3, r, r) in [0, 1]; do not modify."
+    "scikit-image's photos and textures `names`: centre squares, (k, 3, r, r) in [0, 1]; do not modify."
     import skimage.data
     def square(name):
-        a = torch.from_numpy(np.ascontiguousarray(getattr(skimage.data, name)())).float() / 255
+        a = np.ascontiguousarray(getattr(skimage.data, name)())
+        a = torch.from_numpy(a).float() / (255 if a.dtype == np.uint8 else 1)   # `horse` is bool, the phantom float
         a = a[..., None].expand(*a.shape, 3) if a.ndim == 2 else a[..., :3]
         h, w, _ = a.shape; side = min(h, w); top, left = (h - side) // 2, (w - side) // 2
         return a[top:top + side, left:left + side].permute(2, 0, 1)
     return torch.stack([F.interpolate(square(name)[None], size=(resolution, resolution), mode='bilinear',
-                                      antialias=True, align_corners=False)[0] for name in BACKGROUNDS]).clamp(0, 1)
+                                      antialias=True, align_corners=False)[0] for name in names]).clamp(0, 1)
 
 # %% ../nbs/10_data.ipynb #2960c7f5
 def _object_frames(n, size, g, radius):
@@ -176,13 +179,14 @@ def make_shapes(n: int, # Number of images
                 occlusion: bool = False, # Draw distractors in front of the object (its mask keeps the visible part)
                 noise: float = 0.03, # Standard deviation of the pixel noise
                 radius: tuple[float, float] = (0.16, 0.28), # Range of the object's radius, as a fraction of `size`
+                backgrounds: tuple[str, ...] = BACKGROUNDS, # Photos behind the objects; `UNSEEN_BACKGROUNDS` for a shifted test set
                ) -> ShapesData:
     "`n` images of the shapes-on-photos data set with their labels (`SHAPE_CLASSES`), exact object masks and backgrounds."
     if n < 1 or size < 16: raise ValueError(f"n and size: expected n >= 1 and size >= 16, got n={n}, size={size}")
     if not 0 <= spurious <= 1: raise ValueError(f"spurious: expected a probability in [0, 1], got {spurious}")
     if distractors < 0: raise ValueError(f"distractors: expected a count >= 0, got {distractors}")
     g = torch.Generator().manual_seed(seed)
-    photos = background_photos(max(64, 2 * size))
+    photos = background_photos(max(64, 2 * size), tuple(backgrounds))
     parts = [_render(min(_CHUNK, n - start), size, g, photos, spurious, distractors, occlusion, noise, radius)
              for start in range(0, n, _CHUNK)]
     return ShapesData(*(torch.cat(p) for p in zip(*parts)))
