@@ -13,22 +13,24 @@ from typing import NamedTuple
 import numpy as np
 import torch, torch.nn.functional as F
 from torch import Tensor
-from fastai.data.core import DataLoaders
+from fastai.data.core import DataLoaders, Datasets, TfmdDL
 from fastai.data.load import DataLoader
+from fastai.data.transforms import Normalize, CategoryMap, Category, ItemGetter
 from fastai.data.external import URLs
 from fastai.losses import CrossEntropyLossFlat
-from fastai.torch_core import TensorImage, TensorCategory
-from fasttransform import Transform
+from fastai.torch_core import TensorImage, TensorCategory, default_device
+from fasttransform import Transform, DisplayedTransform
 from PIL import Image
 from .core import atomic_write, safe_load
 
 # %% auto #0
 __all__ = ['TOY_CLASSES', 'SHAPES', 'PATTERNS', 'SHAPE_CLASSES', 'BACKGROUNDS', 'UNSEEN_BACKGROUNDS', 'SPLITS', 'CIFAR10_STATS',
            'CIFAR100_STATS', 'IMAGENET_STATS', 'REAL_DATASETS', 'IMAGE_SUFFIXES', 'MAX_PIXELS', 'toy_shapes',
-           'background_photos', 'ShapesData', 'make_shapes', 'shapes_splits', 'TensorDataset', 'NormalizeBatch',
-           'TensorDataLoader', 'channel_stats', 'tensor_dataloaders', 'batches_with_masks', 'shapes_dataloaders',
-           'digits_dataloaders', 'dataset_path', 'folder_dataloaders', 'real_dataloaders', 'image_files', 'read_images',
-           'random_crop_boxes', 'crop_and_resize', 'grayscale', 'adjust_colour', 'ContrastiveViews']
+           'background_photos', 'ShapesData', 'make_shapes', 'shapes_splits', 'ToByteImage', 'LabelIndex',
+           'TensorDataset', 'NormalizeBatch', 'TensorDataLoader', 'channel_stats', 'tensor_dataloaders',
+           'batches_with_masks', 'shapes_dataloaders', 'digits_dataloaders', 'dataset_path', 'folder_dataloaders',
+           'real_dataloaders', 'image_files', 'read_images', 'random_crop_boxes', 'crop_and_resize', 'grayscale',
+           'adjust_colour', 'ContrastiveViews']
 
 # %% ../nbs/10_data.ipynb #f13d3db6
 TOY_CLASSES = ('square', 'disk', 'cross', 'ring')
@@ -222,37 +224,55 @@ def shapes_splits(n_train: int = 5000, # Training images
             for split in SPLITS}
 
 # %% ../nbs/10_data.ipynb #992261b8
-class TensorDataset:
-    "Images (uint8, (n, C, H, W)), labels and optional masks held in memory; indexed by item or by a batch of indices."
+class ToByteImage(DisplayedTransform):
+    "An image as a uint8 `TensorImage` (C, H, W), from a uint8 or [0, 1] float tensor, a PIL image or an image file."
+    input_types = (Tensor, Image.Image, str, Path)   # what `test_dl` and `Learner.predict` accept as an item
+    def encodes(self, o: Tensor):
+        if o.ndim != 3: raise ValueError(f"item: expected one image (C, H, W), got shape {tuple(o.shape)}")
+        return TensorImage(o if o.dtype == torch.uint8 else (o.float().clamp(0, 1) * 255).round().to(torch.uint8))
+    def encodes(self, o: Image.Image): return TensorImage(torch.from_numpy(np.array(o.convert('RGB'))).permute(2, 0, 1))
+    def encodes(self, o: str|Path): return self(Image.open(o))
+
+class LabelIndex(DisplayedTransform):
+    "Class indices as `TensorCategory`, decoded to their names; its loss is what a `Learner` uses by default."
+    loss_func = CrossEntropyLossFlat()
+    def __init__(self, vocab): self.vocab = CategoryMap(list(vocab), sort=False); self.c = len(self.vocab)
+    def encodes(self, o): return TensorCategory(int(o))
+    def decodes(self, o): return Category(self.vocab[int(o)])
+
+# %% ../nbs/10_data.ipynb #2ec912db
+class TensorDataset(Datasets):
+    "Images (uint8, (n, C, H, W)), labels and optional masks in memory, as a fastai `Datasets` of (image, label) items."
     def __init__(self, images: Tensor, labels: Tensor, vocab=None, masks: Tensor|None = None):
         if images.dtype != torch.uint8 or images.ndim != 4:
             raise TypeError(f"images: expected a uint8 tensor (n, C, H, W), got {images.dtype} {tuple(images.shape)}")
         if len(labels) != len(images): raise ValueError(f"labels: expected {len(images)}, got {len(labels)}")
-        self.images, self.labels, self.masks = images, labels.long(), masks
-        self.vocab = list(vocab) if vocab is not None else list(range(int(labels.max()) + 1))
-        self.loss_func = CrossEntropyLossFlat()   # what a fastai `Learner` uses unless told otherwise
-    def __len__(self): return len(self.images)
-    def __getitem__(self, i):
-        x, y = self.batch(torch.as_tensor([i]))
-        return x[0], y[0]
+        self.images, self.labels, self.masks = images, torch.as_tensor(labels).long(), masks
+        vocab = list(vocab) if vocab is not None else [str(i) for i in range(int(self.labels.max()) + 1)]
+        super().__init__(list(zip(images, self.labels.tolist())), n_inp=1,
+                         tfms=[[ItemGetter(0), ToByteImage()], [ItemGetter(1), LabelIndex(vocab)]])
     def batch(self, idxs: Tensor):
-        "The images (as `TensorImage` in [0, 1]) and labels of the items `idxs`."
-        return TensorImage(self.images[idxs].float().div_(255)), TensorCategory(self.labels[idxs])
+        "The images (uint8 `TensorImage`) and labels of the items `idxs`, gathered at once."
+        return TensorImage(self.images[idxs]), TensorCategory(self.labels[idxs])
+    def new_empty(self): return Datasets(tls=[tl.new_empty() for tl in self.tls], n_inp=self.n_inp)
 
-class NormalizeBatch(Transform):
-    "Per-channel normalisation of `TensorImage` batches, on whatever device they are; `decode` undoes it."
-    order = 99
+# %% ../nbs/10_data.ipynb #c2ad249b
+class NormalizeBatch(Normalize):
+    "Per-channel normalisation of `TensorImage` batches (uint8 or in [0, 1]) on their device; `decode` gives [0, 1]."
     def __init__(self, mean, std):
-        super().__init__()
-        self.mean, self.std = [torch.as_tensor(s, dtype=torch.float32).view(1, -1, 1, 1) for s in (mean, std)]
-    def encodes(self, x: TensorImage): return (x - self.mean.to(x.device)) / self.std.to(x.device)
+        super().__init__(*[torch.as_tensor(s, dtype=torch.float32).view(1, -1, 1, 1) for s in (mean, std)])
+    def encodes(self, x: TensorImage):
+        x, mean, std = x.as_subclass(Tensor), self.mean.to(x.device), self.std.to(x.device)
+        if x.is_floating_point(): return TensorImage((x - mean) / std)
+        return TensorImage(x.float().div_(255).sub_(mean).div_(std))   # a new tensor: in place is safe
     def decodes(self, x: TensorImage): return x * self.std.to(x.device) + self.mean.to(x.device)
 
-class TensorDataLoader(DataLoader):
-    "A fastai `DataLoader` over a `TensorDataset` that gathers each batch with one indexing operation."
-    def create_item(self, i): return i
-    def create_batch(self, idxs): return self.dataset.batch(torch.as_tensor(idxs))
-    def retain(self, res, b): return res
+class TensorDataLoader(TfmdDL):
+    "A fastai `TfmdDL` that gathers each batch of a `TensorDataset` with one indexing operation."
+    def _gathers(self): return isinstance(self.dataset, TensorDataset)
+    def do_item(self, s): return (0 if s is None else s) if self._gathers() else super().do_item(s)
+    def create_batch(self, idxs): return self.dataset.batch(torch.as_tensor(idxs)) if self._gathers() else super().create_batch(idxs)
+    def retain(self, res, b): return res if self._gathers() else super().retain(res, b)
 
 # %% ../nbs/10_data.ipynb #c021581b
 def channel_stats(images: Tensor, # uint8 images (n, C, H, W)
@@ -269,20 +289,21 @@ def tensor_dataloaders(splits: dict, # Split name -> (images uint8, labels[, mas
                        vocab=None, # Class names
                        bs: int = 128, # Batch size
                        stats: tuple|None = None, # (mean, std) per channel; None: the training split's
-                       device=None, # Device of the batches (None: fastai's default)
+                       device=None, # Device of the batches (None: fastai's `default_device()`)
                        drop_last: bool = True, # Drop the last incomplete training batch (contrastive losses want full batches)
                        seed: int|None = None, # Seed of the shuffling
                       ) -> DataLoaders:
     "fastai `DataLoaders` over in-memory splits: the first shuffled, the others in order; normalised on the batch."
+    import fastai.vision.learner   # registers fastai's image `show_results` and `plot_top_losses`
     datasets = [TensorDataset(s[0], s[1], vocab, s[2] if len(s) > 2 else None) for s in splits.values()]
     mean, std = stats if stats is not None else channel_stats(datasets[0].images)
-    normalize = NormalizeBatch(mean, std)
+    normalize, device = NormalizeBatch(mean, std), default_device() if device is None else device
     loaders = [TensorDataLoader(ds, bs=bs, shuffle=i == 0, drop_last=drop_last and i == 0, num_workers=0,
                                 after_batch=normalize, device=device) for i, ds in enumerate(datasets)]
     if seed is not None: loaders[0].rng = random.Random(seed)
     dls = DataLoaders(*loaders, device=device)
     dls.stats, dls.normalize = (normalize.mean.flatten(), normalize.std.flatten()), normalize
-    dls.vocab, dls.c, dls.split_names = datasets[0].vocab, len(datasets[0].vocab), list(splits)
+    dls.split_names = list(splits)
     return dls
 
 # %% ../nbs/10_data.ipynb #9359d173
