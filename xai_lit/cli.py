@@ -21,7 +21,7 @@ __all__ = ['EXPLAINERS', 'TITLES', 'LAYERLESS', 'DEMO_SETTINGS', 'DEMO_METHODS',
            'with_se', 'se_table', 'write_report', 'UsageError', 'report_leftovers', 'write_manifest', 'check_creatable',
            'check_out_folder', 'check_out_file', 'replace_folder', 'run_demo', 'save_checkpoint', 'torchvision_weights',
            'load_model', 'weights_transform', 'figure_names', 'cmd_explain', 'accepted_options', 'parse_options',
-           'cmd_train', 'cmd_evaluate', 'bench_folder', 'cmd_bench', 'cmd_demo', 'parser',
+           'cmd_train', 'cmd_evaluate', 'bench_folder', 'cmd_bench', 'cmd_demo', 'parser', 'resolve_device',
            'third_party_warnings_hidden', 'main']
 
 # %% ../nbs/50_cli.ipynb #105cbfa5
@@ -525,6 +525,7 @@ def run_demo(out: str|Path = 'xai_lit_demo', # The report folder: new, empty or 
              seed: int = 0, # Seed of the data and the models
              verbose: bool = True, # Progress and a summary (`progress='quiet'`: the summary only)
              progress: str|None = None, # 'bar', 'lines' or 'quiet' (None: `progress_mode()` if `verbose`, else 'quiet')
+             device=None, # Where the data and models run (None: fastai's `default_device()`)
              **settings, # Override `DEMO_SETTINGS` (n_train, epochs, width, ...)
             ) -> dict:
     "Train the tiny ResNet with CE, SupCon, ExCon and EDDA, explain it with every explainer, evaluate, write a report."
@@ -539,7 +540,7 @@ def run_demo(out: str|Path = 'xai_lit_demo', # The report folder: new, empty or 
     precision = resolve_precision(None, 'cuda' if torch.cuda.is_available() else 'cpu')   # as `--precision` set it
     progress = progress or (progress_mode() if verbose else 'quiet')
     s, say, tell, t0 = {**s, **settings}, _say(progress != 'quiet'), _say(verbose), time.time()   # progress; the summary
-    dls = shapes_dataloaders(bs=s['bs'], n_train=s['n_train'], n_valid=s['n_valid'], n_test=s['n_test'], seed=seed)
+    dls = shapes_dataloaders(bs=s['bs'], n_train=s['n_train'], n_valid=s['n_valid'], n_test=s['n_test'], seed=seed, device=device)
     r = _demo_results(dls, s, seed, progress, say)
     build = partial(_write_demo_report, r=r, s=s, dls=dls, seed=seed, quick=quick, precision=precision, t0=t0)
     table, readable = se_table(r.scores), with_se(r.methods)
@@ -669,12 +670,14 @@ def cmd_explain(a):
     from xai_lit.viz import overlay, save_figure, to_display
     images = image_files(a.images)
     options = parse_options(a.option, explainer_class(a.method), f'the {a.method} explainer', skip=('model', 'layer'))
+    device = resolve_device(a.device)
     model, info = load_model(a.arch, a.weights, a.pretrained)
+    model = model.to(device)
     if isinstance(model, torch.jit.ScriptModule) and a.method != 'rise':
         raise UsageError(f"method: a TorchScript model takes no hooks, so only rise can explain it (got {a.method}); pass a state dict for the others")
     size = info['size'] if a.size is None else a.size
     transform = weights_transform(info['weights'], a.size) if info.get('weights') else None
-    x = read_images(images, size, info['stats'], max_pixels=a.max_pixels, transform=transform)
+    x = read_images(images, size, info['stats'], max_pixels=a.max_pixels, transform=transform).to(device)
     print(f"images: resized to {transform.resize_size[0]} on the shorter side and centre-cropped to {size}×{size}, as {info['weights']} expect"
           if transform else f'images: resized to {size}×{size}', flush=True)
     layer = a.layer
@@ -686,7 +689,7 @@ def cmd_explain(a):
     with torch.no_grad(): probs = model(x).softmax(1)
     if a.target is not None and not a.target < probs.shape[1]: raise UsageError(f"target: expected a class in [0, {probs.shape[1]}), got {a.target}")
     target = probs.argmax(1) if a.target is None else torch.full((len(x),), a.target)
-    maps = explainer(x, target)
+    maps, x = explainer(x, target.to(device)).cpu(), x.cpu()
     name = lambda c: info['classes'][c] if info['classes'] else str(int(c))
     records = [dict(image=str(path), predicted=name(p.argmax()), probability=p.max().item(), target=name(t), method=a.method, layer=layer,
                     figure=figure) for path, figure, t, p in zip(images, figure_names(images, a.method), target, probs)]
@@ -797,6 +800,7 @@ def _train(a, options: dict, out: Path, state: Path):
         dls = get_dataloaders(a.data or 'shapes', bs=per_process_batch(128 if a.bs is None else a.bs), path=a.path)
         learn = method_learner(dls, method, arch, seed=a.seed, model_kwargs=model_kwargs, **options)
         fit = lambda cbs: learn.fit_one_cycle(5 if a.epochs is None else a.epochs, 5e-3 if a.lr is None else a.lr, cbs=cbs)
+    learn.dls.to(resolve_device(a.device))   # the Learner moves the model to its data's device when it fits
     if a.fp16: learn.to_fp16()
     try:
         with fit_progress(learn, _progress_of(a)), distrib_ctx(learn): fit(CheckpointCallback(state, resume=a.resume))
@@ -837,10 +841,12 @@ def cmd_evaluate(a):
     from xai_lit.metrics import evaluate, results_table, rule_notes, METRICS
     from xai_lit.train import get_dataloaders
     if metrics and set(metrics) - set(METRICS): raise UsageError(f"metrics: expected some of {list(METRICS)}, got {sorted(set(metrics) - set(METRICS))}")
+    device = resolve_device(a.device)
     model, info = load_model(a.arch, a.weights)
+    model = model.to(device)
     data = a.data or info.get('data')
     if data is None: raise UsageError("data: name the data to evaluate on (--data)")
-    dls = get_dataloaders(data, bs=a.bs, path=a.path)
+    dls = get_dataloaders(data, bs=a.bs, path=a.path, device=device)
     batches = _evaluation_batches(dls, a.n)
     layer = a.layer or _explained_layer(model)
     bars = None if _progress_of(a) == 'bar' else False
@@ -870,7 +876,7 @@ def cmd_bench(a):
     if a.name not in scripts: raise UsageError(f"name: expected one of {scripts}, got {a.name!r}")
     return subprocess.call([sys.executable, str(folder / f'{a.name}.py'), *a.args], cwd=folder.parent)
 
-def cmd_demo(a): run_demo(a.out, quick=a.quick, seed=a.seed, progress=_progress_of(a))
+def cmd_demo(a): run_demo(a.out, quick=a.quick, seed=a.seed, progress=_progress_of(a), device=resolve_device(a.device))
 
 # %% ../nbs/50_cli.ipynb #9d872819
 def _number(kind, test, expected: str):
@@ -906,7 +912,9 @@ def parser() -> argparse.ArgumentParser:
     fast.add_argument('--precision', choices=PRECISION_CHOICES, default='auto',
                       help="of the explainers and metrics that run many forward passes: 'auto' (default) is bf16 on a CPU with native "
                            "bf16 or on a GPU, fp32 elsewhere")
-    parents = (quiet, fast)   # --quiet; --precision
+    fast.add_argument('--device', default='auto', help="where the model and data run: auto (default: fastai's default_device, "
+                                                      "a GPU when there is one), cpu, cuda, cuda:N or mps")
+    parents = (quiet, fast)   # --quiet; --precision, --device
     for add in (_add_demo, _add_explain, _add_train, _add_evaluate, _add_bench): add(sub, parents)
     return p
 
@@ -953,6 +961,7 @@ def _add_train(sub, parents):
     t.add_argument('--checkpoint', help='training state written after each epoch (default: OUT with .state.pth); an existing one needs --resume')
     t.add_argument('--resume', action='store_true', help='go on from --checkpoint if it exists')
     t.add_argument('--fp16', action='store_true', help='mixed precision (GPU)')
+    t.add_argument('--device', default='auto', help="auto (default: fastai's default_device, a GPU when there is one), cpu, cuda, cuda:N or mps")
     t.set_defaults(run=cmd_train)
 
 def _add_evaluate(sub, parents):
@@ -977,6 +986,19 @@ def _add_bench(sub, parents):
 
 # %% ../nbs/50_cli.ipynb #4172ce70
 PRECISION_CHOICES = ('auto', 'fp32', 'bf16', 'fp16')   # xai_lit.precision.PRECISIONS, without importing torch for --help
+
+def resolve_device(name: str|None = 'auto'):
+    "The torch device `--device` names: 'auto' (or None) is fastai's `default_device()`, a GPU when there is one."
+    import torch
+    from fastai.torch_core import default_device
+    if name in (None, 'auto'): return default_device()
+    try: device = torch.device(name)
+    except (RuntimeError, ValueError): raise UsageError(f"device: expected auto, cpu, cuda, cuda:N or mps, got {name!r}") from None
+    if device.type == 'cuda' and (device.index or 0) >= torch.cuda.device_count():
+        raise UsageError(f"device: {name} asked, but {torch.cuda.device_count()} GPU(s) are visible")
+    if device.type == 'mps' and not torch.backends.mps.is_available(): raise UsageError("device: mps asked, but it is not available here")
+    if device.type not in ('cpu', 'cuda', 'mps'): raise UsageError(f"device: expected auto, cpu, cuda, cuda:N or mps, got {name!r}")
+    return device
 
 def _precision_of(args):
     "A context that makes `args.precision` the default of the explainers and metrics, and says which it is."
