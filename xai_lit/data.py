@@ -19,7 +19,7 @@ from fastai.data.transforms import Normalize, CategoryMap, Category, ItemGetter
 from fastai.data.external import URLs
 from fastai.losses import CrossEntropyLossFlat
 from fastai.torch_core import TensorImage, TensorCategory, default_device
-from fasttransform import Transform, DisplayedTransform
+from fasttransform import DisplayedTransform
 from PIL import Image
 from .core import atomic_write, safe_load
 
